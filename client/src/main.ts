@@ -1,0 +1,153 @@
+// Wiring: config, forms, polling and paging. The logic lives in feed.ts and pager.ts.
+
+import { ApiError, createComment, createPost, fetchPage, readConfig } from "./api";
+import { Feed, type Change } from "./feed";
+import { Pager } from "./pager";
+import { PostsView, clearErrors, fieldRow, showErrors } from "./view";
+
+const cfg = readConfig();
+const feed = new Feed();
+const list = document.getElementById("posts")!;
+const view = new PostsView(list, feed);
+const status = document.getElementById("status")!;
+const more = document.getElementById("more") as HTMLButtonElement;
+const empty = document.getElementById("empty")!;
+const postForm = document.getElementById("post-form") as HTMLFormElement;
+
+let loaded = false;
+
+function render(change: Change): void {
+  view.apply(change);
+}
+
+const pager = new Pager(feed, (cursor) => fetchPage(cfg, cursor), render);
+
+function refreshChrome(): void {
+  more.hidden = !pager.hasMore;
+  empty.hidden = !loaded || feed.size > 0;
+  list.setAttribute("aria-busy", String(!loaded));
+}
+
+function setStatus(text: string, ok: boolean): void {
+  if (status.textContent !== text) status.textContent = text;
+  status.className = ok ? "ok" : "down";
+}
+
+function errorsOf(e: unknown) {
+  return e instanceof ApiError ? e.errors : [{ message: String(e) }];
+}
+
+async function submit(form: HTMLFormElement, job: () => Promise<void>): Promise<void> {
+  const button = form.querySelector("button")!;
+  button.disabled = true;
+  clearErrors(form);
+  try {
+    await job();
+  } catch (e) {
+    showErrors(form, errorsOf(e));
+  } finally {
+    button.disabled = false;
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The comments service learns of a post from its PostCreated event, a moment after the posts
+ * service accepted it. A 404 for a post this page shows is that moment: retry for a while.
+ */
+async function commentWhenKnown(postId: string, content: string) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await createComment(cfg, postId, content);
+    } catch (e) {
+      if (!(e instanceof ApiError && e.status === 404 && attempt < 20 && feed.has(postId))) throw e;
+      await sleep(500);
+    }
+  }
+}
+
+// --- forms ---------------------------------------------------------------------------------
+
+postForm.append(...fieldRow("title", "New post", "Title", "Create post"));
+postForm.addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  const input = postForm.elements.namedItem("title") as HTMLInputElement;
+  void submit(postForm, async () => {
+    const post = await createPost(cfg, input.value);
+    input.value = "";
+    // Shown at once; the query service's copy merges into it when it catches up.
+    render(feed.merge([{ ...post, comments: [] }], null, false));
+    refreshChrome();
+  });
+});
+
+list.addEventListener("submit", (ev) => {
+  const form = ev.target as HTMLFormElement;
+  const postId = form.closest<HTMLElement>("[data-post-id]")?.dataset.postId;
+  if (!postId) return;
+  ev.preventDefault();
+  const input = form.elements.namedItem("content") as HTMLInputElement;
+  void submit(form, async () => {
+    const comments = await commentWhenKnown(postId, input.value);
+    input.value = "";
+    render(feed.merge([{ id: postId, title: "", comments }], null, false));
+  });
+});
+
+// --- polling and paging --------------------------------------------------------------------
+
+let failures = 0;
+let timer: number | undefined;
+let polling = false;
+
+async function poll(): Promise<void> {
+  if (polling) return; // one loop only, however often visibility flips
+  polling = true;
+  clearTimeout(timer);
+  try {
+    await pager.tick();
+    loaded = true;
+    failures = 0;
+    setStatus("live", true);
+  } catch (e) {
+    failures++;
+    setStatus(`${errorsOf(e)[0].message} Retrying…`, false);
+  }
+  polling = false;
+  refreshChrome();
+  if (!document.hidden) timer = setTimeout(poll, cfg.pollMs * Math.min(2 ** failures, 8));
+}
+
+// A hidden tab does not poll; it catches up as soon as it is shown again.
+document.addEventListener("visibilitychange", () => {
+  if (!document.hidden) void poll();
+});
+
+async function loadMore(): Promise<void> {
+  if (more.disabled) return;
+  more.disabled = true;
+  try {
+    await pager.loadMore();
+  } catch (e) {
+    setStatus(`${errorsOf(e)[0].message} Try again.`, false);
+    return;
+  } finally {
+    more.disabled = false;
+    refreshChrome();
+  }
+  // Still in sight (a tall window, short pages): the observer will not fire again by itself.
+  if (!more.hidden && more.getBoundingClientRect().top < innerHeight + 600) {
+    setTimeout(() => void loadMore(), 0);
+  }
+}
+
+more.addEventListener("click", () => void loadMore());
+// Scrolling near the end loads the next page; the button stays for keyboards and old browsers.
+if ("IntersectionObserver" in window) {
+  new IntersectionObserver((entries) => {
+    if (entries.some((e) => e.isIntersecting) && !more.hidden) void loadMore();
+  }, { rootMargin: "600px" }).observe(more);
+}
+
+void poll();
