@@ -1,0 +1,56 @@
+// Configuration from environment variables, with defaults for a local run (`./blog up`).
+// Every getter validates its value and throws ConfigError naming the variable, so a service
+// refuses to start with a clear message instead of misbehaving later.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace blog {
+
+// Raw accessors, for service-specific settings.
+std::string EnvString(std::string_view name, std::string_view fallback);
+std::int64_t EnvInt(std::string_view name, std::int64_t fallback, std::int64_t min,
+                    std::int64_t max);
+// Comma-separated list; empty items are dropped.
+std::vector<std::string> EnvList(std::string_view name, std::string_view fallback);
+
+struct NatsSettings {
+  std::vector<std::string> urls;   // NATS_URL, comma-separated
+  std::string user;                // NATS_USER
+  std::string password;            // NATS_PASSWORD
+  std::int64_t stream_replicas;    // STREAM_REPLICAS
+  bool file_storage;               // STREAM_STORAGE=file|memory
+  std::chrono::milliseconds duplicate_window;  // STREAM_DUPLICATE_WINDOW_MS
+  std::string client_name;
+};
+
+struct ListenerSettings {
+  std::chrono::milliseconds ack_wait;   // ACK_WAIT_MS
+  std::int64_t max_deliver;             // MAX_DELIVER: handler failures before dead-lettering
+  std::chrono::milliseconds retry_base; // RETRY_BASE_MS: first nak delay, doubled each try
+  std::chrono::milliseconds retry_max;  // RETRY_MAX_MS: cap of the nak delay
+  int batch;                            // FETCH_BATCH
+};
+
+struct Config {
+  std::string service;        // "posts", "comments", ...
+  int port;                   // PORT
+  std::string database_url;   // DATABASE_URL
+  int db_pool_size;           // DB_POOL_SIZE
+  NatsSettings nats;
+  ListenerSettings listener;
+  std::size_t body_limit;     // HTTP_BODY_LIMIT (bytes)
+  std::vector<std::string> cors_origins;  // CORS_ORIGINS
+  std::string log_level;      // LOG_LEVEL
+  std::chrono::milliseconds shutdown_delay;    // SHUTDOWN_DELAY_MS: readiness down before closing
+  std::chrono::milliseconds shutdown_timeout;  // SHUTDOWN_TIMEOUT_MS: bound on the whole drain
+
+  // Reads every setting for `service`; `default_port` applies when PORT is unset.
+  static Config FromEnv(std::string_view service, int default_port);
+};
+
+}  // namespace blog

@@ -1,0 +1,73 @@
+// PostgreSQL access for one service: a connection pool, versioned migrations and transactions.
+//
+// Connections are opened lazily up to `pool_size` and reused; a connection found broken is
+// dropped and replaced on the next use, so the service recovers by itself when PostgreSQL comes
+// back. While PostgreSQL cannot be reached, every call throws UnavailableError (HTTP 503,
+// message retried later) after at most the connect timeout: nothing hangs. Thread-safe.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/tx.hpp"
+
+namespace blog {
+
+// One schema step of a component; applied once, in version order, inside one transaction.
+struct Migration {
+  int version;
+  std::string_view sql;
+};
+
+class Database {
+ public:
+  // `source` is the CloudEvents source of events this service publishes ("/posts").
+  Database(std::string url, int pool_size, std::string source);
+  ~Database();
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+  Database(Database&&) = delete;
+  Database& operator=(Database&&) = delete;
+
+  // Applies the project's own tables (outbox, inbox) and then `migrations` of `component`, under
+  // an advisory lock so that replicas starting together migrate once. Returns true when the
+  // database had no schema at all before this call (a brand-new database).
+  bool Migrate(std::string_view component, const std::vector<Migration>& migrations);
+
+  // Runs `work` in one READ COMMITTED transaction and commits it. Events published through the
+  // Tx are committed with the change (transactional outbox); after such a commit the outbox
+  // observers are notified. An exception from `work` rolls back and propagates; connection
+  // failures propagate as UnavailableError. `incoming` is the event being handled, if any.
+  void Transact(const std::function<void(Tx&)>& work, const IncomingEvent* incoming = nullptr);
+
+  // Runs `work` on a pooled connection outside any transaction (LISTEN, COPY, admin queries).
+  void WithConnection(const std::function<void(pqxx::connection&)>& work);
+
+  // True when a trivial query succeeds now.
+  bool Ping();
+
+  // `observer` runs after every commit that wrote outbox rows (on the committing thread).
+  void OnOutboxCommit(std::function<void()> observer);
+
+ private:
+  class Lease;
+  std::unique_ptr<pqxx::connection> Acquire();
+  void Release(std::unique_ptr<pqxx::connection> conn);
+
+  std::string url_;
+  std::string source_;
+  int pool_size_;
+  std::mutex mutex_;
+  std::condition_variable available_;
+  std::vector<std::unique_ptr<pqxx::connection>> idle_;
+  int open_ = 0;
+  std::vector<std::function<void()>> outbox_observers_;
+};
+
+}  // namespace blog

@@ -1,0 +1,51 @@
+// The HTTP server behind the services' routes (cpprestsdk today; nothing of it leaks out).
+//
+// For every request it: answers CORS preflights for the allowed origins; refuses bodies over
+// the limit (413) and non-JSON bodies on POST/PUT/PATCH (415); runs the router with the
+// request's trace (traceparent header, or a new trace) as the thread's current trace; maps
+// exceptions to error responses (http.hpp); counts the request in /metrics; writes one log line.
+// Stop() refuses new requests with 503 and waits for in-flight ones. Thread-safe.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/router.hpp"
+
+namespace blog {
+
+struct HttpServerOptions {
+  std::string host = "0.0.0.0";
+  int port = 0;
+  std::size_t body_limit = 1 << 20;
+  std::vector<std::string> cors_origins;  // "*" allows any origin
+};
+
+class HttpServer {
+ public:
+  HttpServer(HttpServerOptions options, const Router& router);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+  HttpServer(HttpServer&&) = delete;
+  HttpServer& operator=(HttpServer&&) = delete;
+
+  // Starts listening; throws Error when the port cannot be bound.
+  void Start();
+  // Refuses new requests, waits up to `timeout` for in-flight ones, closes the port.
+  void Stop(std::chrono::milliseconds timeout);
+
+  // Handles one request as the server would (also used by tests without a socket).
+  HttpResponse Handle(HttpRequest& request) const;
+
+ private:
+  struct Impl;
+  HttpServerOptions options_;
+  const Router& router_;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace blog

@@ -1,0 +1,54 @@
+// One connection to NATS with its JetStream context.
+//
+// Connects with unlimited reconnects and a reconnect buffer; the constructor does not wait for
+// the server (WaitConnected does). Publish waits for the stream's ack, so a returned call means
+// the event is stored. Failures to reach the server throw UnavailableError; other failures throw
+// Error with the server's description. Thread-safe.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "common/config.hpp"
+
+namespace blog {
+
+using NatsHeaders = std::map<std::string, std::string>;
+
+class NatsClient {
+ public:
+  explicit NatsClient(const NatsSettings& settings);
+  ~NatsClient();
+  NatsClient(const NatsClient&) = delete;
+  NatsClient& operator=(const NatsClient&) = delete;
+  NatsClient(NatsClient&&) = delete;
+  NatsClient& operator=(NatsClient&&) = delete;
+
+  // Blocks until connected or `timeout`; returns whether connected.
+  bool WaitConnected(std::chrono::milliseconds timeout) const;
+  bool Connected() const;
+
+  // Makes sure streams BLOG (blog.>) and BLOG_DLQ (dlq.>) exist with the configured storage,
+  // replicas and duplicate window, creating or updating them. Idempotent.
+  void EnsureStreams();
+
+  // Publishes to a stream subject and waits for the ack. `headers` may carry Nats-Msg-Id.
+  void Publish(std::string_view subject, std::string_view payload, const NatsHeaders& headers,
+               std::chrono::milliseconds timeout = std::chrono::seconds(5));
+
+  // Sends everything buffered (acks, naks) to the server, waiting at most `timeout`.
+  void Drain(std::chrono::milliseconds timeout);
+
+  // Library internals (listener.cpp, tools); not for services.
+  struct Native;
+  Native& native() { return *native_; }
+
+ private:
+  std::unique_ptr<Native> native_;
+  NatsSettings settings_;
+};
+
+}  // namespace blog

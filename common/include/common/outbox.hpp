@@ -1,0 +1,58 @@
+// The outbox relay: moves committed outbox rows to JetStream.
+//
+// Rows are published in outbox order with Nats-Msg-Id = event id (the stream drops a repeat
+// inside its duplicate window) and traceparent, and deleted only after the stream's ack. The relay
+// is woken right after each commit that wrote rows (no polling delay on the happy path) and also
+// polls every `poll_interval` as a fallback (rows of another replica, a missed wake-up). While
+// NATS is down rows stay in the table and are retried with backoff. Replicas of a service take
+// turns through a PostgreSQL advisory lock, so only one publishes at a time and order holds.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <thread>
+
+#include "common/database.hpp"
+#include "common/nats_client.hpp"
+
+namespace blog {
+
+class OutboxRelay {
+ public:
+  OutboxRelay(Database& db, NatsClient& nats, std::string service,
+              std::chrono::milliseconds poll_interval = std::chrono::milliseconds(500));
+  ~OutboxRelay();
+  OutboxRelay(const OutboxRelay&) = delete;
+  OutboxRelay& operator=(const OutboxRelay&) = delete;
+  OutboxRelay(OutboxRelay&&) = delete;
+  OutboxRelay& operator=(OutboxRelay&&) = delete;
+
+  void Start();
+  // Asks the relay thread to publish now. Cheap; callable from any thread.
+  void Wake();
+  // Publishes until the outbox is empty or `timeout` passes; true when empty. Used at shutdown.
+  bool Flush(std::chrono::milliseconds timeout);
+  void Stop();
+
+  // Publishes one batch now on the calling thread; returns the rows published. Throws
+  // UnavailableError when PostgreSQL or NATS cannot be reached.
+  std::size_t PublishBatch();
+
+ private:
+  void Run();
+
+  Database& db_;
+  NatsClient& nats_;
+  std::string service_;
+  std::chrono::milliseconds poll_interval_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool woken_ = false;
+  std::atomic<bool> stopping_{false};
+  std::thread thread_;
+};
+
+}  // namespace blog

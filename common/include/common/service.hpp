@@ -1,0 +1,88 @@
+// The runtime every service shares; a service's main() only wires its parts into it:
+//
+//   int main() {
+//     return blog::RunService("posts", 4000, kMigrations, [](blog::Service& s) {
+//       blog::posts::AddRoutes(s);
+//     });
+//   }
+//
+// Start-up: configuration from the environment, JSON logs, PostgreSQL (waits until reachable,
+// then migrates), NATS (waits until reachable, then makes sure the streams exist), the outbox
+// relay, the listeners, then the HTTP port with /healthz, /readyz and /metrics added.
+// Shutdown on SIGTERM or SIGINT, bounded by SHUTDOWN_TIMEOUT_MS: /readyz fails first (for
+// SHUTDOWN_DELAY_MS, so load balancers stop sending), then the port refuses new requests and
+// in-flight ones finish, listeners finish their current message, the outbox is flushed, and
+// pending acks are sent; exit code 0.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "common/config.hpp"
+#include "common/database.hpp"
+#include "common/http_server.hpp"
+#include "common/listener.hpp"
+#include "common/nats_client.hpp"
+#include "common/outbox.hpp"
+#include "common/router.hpp"
+
+namespace blog {
+
+class Service {
+ public:
+  // Connects to PostgreSQL and NATS (waiting for them) and applies `migrations`.
+  Service(Config config, const std::vector<Migration>& migrations);
+  ~Service();
+  Service(const Service&) = delete;
+  Service& operator=(const Service&) = delete;
+  Service(Service&&) = delete;
+  Service& operator=(Service&&) = delete;
+
+  const Config& config() const { return config_; }
+  Database& db() { return *db_; }
+  NatsClient& nats() { return *nats_; }
+  Router& routes() { return router_; }
+  // True when this start created the database schema from nothing.
+  bool fresh_database() const { return context_->reset_consumers; }
+
+  // Adds a listener; started by Run(). `L` is a Listener<Event> subclass.
+  template <typename L, typename... Args>
+  L& AddListener(Args&&... args) {
+    auto listener = std::make_unique<L>(*context_, std::forward<Args>(args)...);
+    L& ref = *listener;
+    listeners_.push_back(std::move(listener));
+    return ref;
+  }
+
+  // Serves until SIGTERM/SIGINT, then shuts down as described above. Returns the exit code.
+  int Run();
+
+ private:
+  void AddOperationalRoutes();
+  bool Ready() const;
+
+  Config config_;
+  std::unique_ptr<Database> db_;
+  std::unique_ptr<NatsClient> nats_;
+  std::unique_ptr<ListenerContext> context_;
+  std::unique_ptr<OutboxRelay> relay_;
+  std::vector<std::unique_ptr<ListenerBase>> listeners_;
+  Router router_;
+  std::atomic<bool> draining_{false};
+};
+
+// Boundary for main(): builds the Service from the environment, lets `wire` add routes and
+// listeners, runs it, and turns any start-up error into a log line and a non-zero exit code.
+int RunService(std::string_view name, int default_port, const std::vector<Migration>& migrations,
+               const std::function<void(Service&)>& wire);
+
+// Blocks SIGINT and SIGTERM in the calling thread and every thread it starts later, so that
+// WaitForShutdownSignal() receives them. Call first in main().
+void BlockShutdownSignals();
+// Waits for SIGINT or SIGTERM; returns the signal number.
+int WaitForShutdownSignal();
+
+}  // namespace blog

@@ -1,0 +1,183 @@
+#include "common/database.hpp"
+
+#include "common/errors.hpp"
+#include "common/log.hpp"
+
+namespace blog {
+namespace {
+
+constexpr auto kAcquireTimeout = std::chrono::seconds(5);
+constexpr int kMigrationLockKey = 72'1001;
+
+// Connection-level failures are UnavailableError; everything else keeps its own type.
+[[noreturn]] void Rethrow() {
+  try {
+    throw;
+  } catch (const pqxx::broken_connection& e) {
+    throw UnavailableError(std::string("database unavailable: ") + e.what());
+  } catch (const pqxx::in_doubt_error& e) {
+    throw UnavailableError(std::string("database connection lost during commit: ") + e.what());
+  } catch (const pqxx::sql_error& e) {
+    const std::string state = e.sqlstate();
+    if (state.rfind("08", 0) == 0 || state == "57P01" || state == "57P02" || state == "57P03") {
+      throw UnavailableError(std::string("database unavailable: ") + e.what());
+    }
+    throw;
+  }
+}
+
+std::string WithConnectTimeout(std::string url) {
+  if (url.find("connect_timeout") != std::string::npos) return url;
+  if (url.rfind("postgres", 0) == 0) return url + (url.find('?') == std::string::npos ? "?" : "&") +
+                                            "connect_timeout=3";
+  return url + " connect_timeout=3";
+}
+
+constexpr std::string_view kBlogSchema = R"sql(
+CREATE TABLE IF NOT EXISTS blog_outbox (
+  seq         bigserial PRIMARY KEY,
+  event_id    text NOT NULL UNIQUE,
+  subject     text NOT NULL,
+  payload     text NOT NULL,
+  traceparent text NOT NULL DEFAULT '',
+  created_at  timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE IF NOT EXISTS blog_inbox (
+  event_id    text PRIMARY KEY,
+  consumer    text NOT NULL,
+  received_at timestamptz NOT NULL DEFAULT now()
+);
+)sql";
+
+}  // namespace
+
+// Returns a connection to the pool when done, or drops it when it broke.
+class Database::Lease {
+ public:
+  explicit Lease(Database& db) : db_(db), conn_(db.Acquire()) {}
+  ~Lease() { db_.Release(std::move(conn_)); }
+  Lease(const Lease&) = delete;
+  Lease& operator=(const Lease&) = delete;
+  Lease(Lease&&) = delete;
+  Lease& operator=(Lease&&) = delete;
+  pqxx::connection& operator*() { return *conn_; }
+
+ private:
+  Database& db_;
+  std::unique_ptr<pqxx::connection> conn_;
+};
+
+Database::Database(std::string url, int pool_size, std::string source)
+    : url_(WithConnectTimeout(std::move(url))), source_(std::move(source)), pool_size_(pool_size) {}
+
+Database::~Database() = default;
+
+std::unique_ptr<pqxx::connection> Database::Acquire() {
+  std::unique_lock lock(mutex_);
+  if (!available_.wait_for(lock, kAcquireTimeout,
+                           [&] { return !idle_.empty() || open_ < pool_size_; })) {
+    throw UnavailableError("database pool exhausted: all connections busy");
+  }
+  if (!idle_.empty()) {
+    auto conn = std::move(idle_.back());
+    idle_.pop_back();
+    return conn;
+  }
+  ++open_;
+  lock.unlock();
+  try {
+    return std::make_unique<pqxx::connection>(url_);
+  } catch (...) {
+    lock.lock();
+    --open_;
+    available_.notify_one();
+    Rethrow();
+  }
+}
+
+void Database::Release(std::unique_ptr<pqxx::connection> conn) {
+  const std::lock_guard lock(mutex_);
+  if (conn && conn->is_open()) {
+    idle_.push_back(std::move(conn));
+  } else {
+    --open_;
+  }
+  available_.notify_one();
+}
+
+void Database::WithConnection(const std::function<void(pqxx::connection&)>& work) {
+  try {
+    Lease lease(*this);
+    work(*lease);
+  } catch (const pqxx::failure&) {
+    Rethrow();
+  }
+}
+
+void Database::Transact(const std::function<void(Tx&)>& work, const IncomingEvent* incoming) {
+  bool published = false;
+  try {
+    Lease lease(*this);
+    pqxx::work transaction(*lease);
+    Tx tx(transaction, source_, incoming);
+    work(tx);
+    transaction.commit();
+    published = tx.Published();
+  } catch (const pqxx::failure&) {
+    Rethrow();
+  }
+  if (published) {
+    std::vector<std::function<void()>> observers;
+    {
+      const std::lock_guard lock(mutex_);
+      observers = outbox_observers_;
+    }
+    for (const auto& notify : observers) notify();
+  }
+}
+
+bool Database::Ping() {
+  try {
+    WithConnection([](pqxx::connection& conn) {
+      pqxx::nontransaction tx(conn);
+      tx.exec("SELECT 1");
+    });
+    return true;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+void Database::OnOutboxCommit(std::function<void()> observer) {
+  const std::lock_guard lock(mutex_);
+  outbox_observers_.push_back(std::move(observer));
+}
+
+bool Database::Migrate(std::string_view component, const std::vector<Migration>& migrations) {
+  bool fresh = false;
+  Transact([&](Tx& tx) {
+    auto& sql = tx.Sql();
+    sql.exec_params("SELECT pg_advisory_xact_lock($1)", kMigrationLockKey);
+    fresh = sql.exec("SELECT to_regclass('blog_schema_migrations') IS NULL")[0][0].as<bool>();
+    sql.exec(
+        "CREATE TABLE IF NOT EXISTS blog_schema_migrations (component text NOT NULL, "
+        "version int NOT NULL, applied_at timestamptz NOT NULL DEFAULT now(), "
+        "PRIMARY KEY (component, version))");
+    const auto apply = [&](std::string_view name, int version, std::string_view step) {
+      const auto done = sql.exec_params(
+          "SELECT 1 FROM blog_schema_migrations WHERE component = $1 AND version = $2",
+          std::string(name), version);
+      if (!done.empty()) return;
+      sql.exec(std::string(step));
+      sql.exec_params("INSERT INTO blog_schema_migrations (component, version) VALUES ($1, $2)",
+                      std::string(name), version);
+      log::Info("migration applied",
+                {{"component", name}, {"version", std::to_string(version)}});
+    };
+    apply("blog", 1, kBlogSchema);
+    for (const auto& m : migrations) apply(component, m.version, m.sql);
+  });
+  return fresh;
+}
+
+}  // namespace blog

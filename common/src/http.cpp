@@ -1,0 +1,64 @@
+#include "common/http.hpp"
+
+#include <exception>
+
+#include "common/json.hpp"
+#include "common/log.hpp"
+
+namespace blog {
+
+std::optional<std::string> HttpRequest::Header(std::string_view name) const {
+  const auto it = headers.find(std::string(name));
+  if (it == headers.end()) return std::nullopt;
+  return it->second;
+}
+
+std::optional<std::string> HttpRequest::Query(std::string_view name) const {
+  const auto it = query.find(std::string(name));
+  if (it == query.end()) return std::nullopt;
+  return it->second;
+}
+
+HttpResponse HttpResponse::Json(int status, std::string body) {
+  HttpResponse response;
+  response.status = status;
+  response.body = std::move(body);
+  return response;
+}
+
+std::string ErrorBody(std::string_view message, std::string_view field) {
+  JsonWriter w;
+  w.StartObject().Key("errors").StartArray().StartObject().Key("message").String(message);
+  if (!field.empty()) w.Key("field").String(field);
+  w.EndObject().EndArray().EndObject();
+  return w.Take();
+}
+
+HttpResponse ErrorResponse(int status, std::string_view message, std::string_view field) {
+  return HttpResponse::Json(status, ErrorBody(message, field));
+}
+
+HttpResponse ResponseForCurrentException() {
+  try {
+    throw;
+  } catch (const HttpError& e) {
+    return ErrorResponse(e.status(), e.what(), e.field());
+  } catch (const ValidationError& e) {
+    return ErrorResponse(400, e.what(), e.field());
+  } catch (const DecodeError& e) {
+    return ErrorResponse(400, e.what(), e.field());
+  } catch (const NotFoundError& e) {
+    return ErrorResponse(404, e.what(), e.field());
+  } catch (const UnavailableError& e) {
+    log::Warn("request refused: dependency unavailable", {{"error", e.what()}});
+    return ErrorResponse(503, "service temporarily unavailable, retry later");
+  } catch (const std::exception& e) {
+    log::Error("request failed", {{"error", e.what()}});
+    return ErrorResponse(500, "internal error");
+  } catch (...) {
+    log::Error("request failed with an unknown exception");
+    return ErrorResponse(500, "internal error");
+  }
+}
+
+}  // namespace blog

@@ -1,0 +1,113 @@
+#include "common/json.hpp"
+
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "common/errors.hpp"
+
+namespace blog {
+
+struct JsonObject::Impl {
+  rapidjson::Document doc;
+};
+
+struct JsonWriter::Impl {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer{buffer};
+};
+
+std::size_t Utf8Length(std::string_view text) {
+  std::size_t n = 0;
+  for (const char c : text) {
+    if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++n;
+  }
+  return n;
+}
+
+JsonObject JsonObject::Parse(std::string_view body) {
+  auto impl = std::make_shared<Impl>();
+  impl->doc.Parse<rapidjson::kParseValidateEncodingFlag>(body.data(), body.size());
+  if (impl->doc.HasParseError()) {
+    throw ValidationError(std::string("request body is not valid JSON: ") +
+                          rapidjson::GetParseError_En(impl->doc.GetParseError()) + " at offset " +
+                          std::to_string(impl->doc.GetErrorOffset()));
+  }
+  if (!impl->doc.IsObject()) throw ValidationError("request body must be a JSON object");
+  JsonObject out;
+  out.impl_ = std::move(impl);
+  return out;
+}
+
+std::string JsonObject::String(std::string_view field, std::size_t min_chars,
+                               std::size_t max_chars, bool trim) const {
+  const std::string name(field);
+  const auto it = impl_->doc.FindMember(name.c_str());
+  if (it == impl_->doc.MemberEnd() || it->value.IsNull()) {
+    throw ValidationError(name + " is required", name);
+  }
+  if (!it->value.IsString()) throw ValidationError(name + " must be a string", name);
+  std::string value(it->value.GetString(), it->value.GetStringLength());
+  if (value.find('\0') != std::string::npos) {
+    throw ValidationError(name + " must not contain NUL characters", name);
+  }
+  if (trim) {
+    const auto first = value.find_first_not_of(" \t\r\n");
+    const auto last = value.find_last_not_of(" \t\r\n");
+    value = first == std::string::npos ? std::string() : value.substr(first, last - first + 1);
+  }
+  const std::size_t chars = Utf8Length(value);
+  if (chars < min_chars) {
+    throw ValidationError(min_chars == 1 ? name + " must not be empty"
+                                         : name + " must have at least " +
+                                               std::to_string(min_chars) + " characters",
+                          name);
+  }
+  if (chars > max_chars) {
+    throw ValidationError(name + " must have at most " + std::to_string(max_chars) + " characters",
+                          name);
+  }
+  return value;
+}
+
+JsonWriter::JsonWriter() : impl_(std::make_unique<Impl>()) {}
+JsonWriter::~JsonWriter() = default;
+
+JsonWriter& JsonWriter::StartObject() {
+  impl_->writer.StartObject();
+  return *this;
+}
+JsonWriter& JsonWriter::EndObject() {
+  impl_->writer.EndObject();
+  return *this;
+}
+JsonWriter& JsonWriter::StartArray() {
+  impl_->writer.StartArray();
+  return *this;
+}
+JsonWriter& JsonWriter::EndArray() {
+  impl_->writer.EndArray();
+  return *this;
+}
+JsonWriter& JsonWriter::Key(std::string_view key) {
+  impl_->writer.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
+  return *this;
+}
+JsonWriter& JsonWriter::String(std::string_view value) {
+  impl_->writer.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
+  return *this;
+}
+JsonWriter& JsonWriter::Int(std::int64_t value) {
+  impl_->writer.Int64(value);
+  return *this;
+}
+JsonWriter& JsonWriter::Bool(bool value) {
+  impl_->writer.Bool(value);
+  return *this;
+}
+std::string JsonWriter::Take() {
+  return {impl_->buffer.GetString(), impl_->buffer.GetSize()};
+}
+
+}  // namespace blog

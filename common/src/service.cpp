@@ -1,0 +1,159 @@
+#include "common/service.hpp"
+
+#include <csignal>
+#include <cstdlib>
+#include <thread>
+
+#include "common/errors.hpp"
+#include "common/json.hpp"
+#include "common/log.hpp"
+#include "common/metrics.hpp"
+
+namespace blog {
+namespace {
+
+constexpr auto kRetryStartup = std::chrono::seconds(1);
+
+template <typename Fn>
+void RetryUntilAvailable(std::string_view what, Fn&& fn) {
+  for (int attempt = 1;; ++attempt) {
+    try {
+      fn();
+      return;
+    } catch (const UnavailableError& e) {
+      if (attempt == 1 || attempt % 10 == 0) {
+        log::Warn("waiting for a dependency",
+                  {{"dependency", what}, {"attempt", std::to_string(attempt)}, {"error", e.what()}});
+      }
+      std::this_thread::sleep_for(kRetryStartup);
+    }
+  }
+}
+
+}  // namespace
+
+void BlockShutdownSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+int WaitForShutdownSignal() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  int signal = 0;
+  sigwait(&set, &signal);
+  return signal;
+}
+
+Service::Service(Config config, const std::vector<Migration>& migrations)
+    : config_(std::move(config)) {
+  db_ = std::make_unique<Database>(config_.database_url, config_.db_pool_size,
+                                   "/" + config_.service);
+  bool fresh = false;
+  RetryUntilAvailable("postgresql", [&] { fresh = db_->Migrate(config_.service, migrations); });
+  nats_ = std::make_unique<NatsClient>(config_.nats);
+  RetryUntilAvailable("nats", [&] {
+    if (!nats_->WaitConnected(std::chrono::seconds(2))) throw UnavailableError("not connected");
+    nats_->EnsureStreams();
+  });
+  context_ = std::make_unique<ListenerContext>(
+      ListenerContext{config_.service, *nats_, *db_, config_.listener, fresh});
+  relay_ = std::make_unique<OutboxRelay>(*db_, *nats_, config_.service);
+  db_->OnOutboxCommit([relay = relay_.get()] { relay->Wake(); });
+  AddOperationalRoutes();
+}
+
+Service::~Service() = default;
+
+bool Service::Ready() const {
+  if (draining_) return false;
+  for (const auto& l : listeners_) {
+    if (!l->Bound()) return false;
+  }
+  return nats_->Connected() && db_->Ping();
+}
+
+void Service::AddOperationalRoutes() {
+  router_.Add("GET", "/healthz", [](const HttpRequest&) {
+    return HttpResponse::Json(200, R"({"status":"ok"})");
+  });
+  router_.Add("GET", "/readyz", [this](const HttpRequest&) {
+    if (draining_) return ErrorResponse(503, "shutting down");
+    if (!nats_->Connected()) return ErrorResponse(503, "nats unreachable");
+    if (!db_->Ping()) return ErrorResponse(503, "database unreachable");
+    for (const auto& l : listeners_) {
+      if (!l->Bound()) return ErrorResponse(503, "consumer " + l->ConsumerName() + " not bound");
+    }
+    return HttpResponse::Json(200, R"({"status":"ready"})");
+  });
+  router_.Add("GET", "/metrics", [](const HttpRequest&) {
+    HttpResponse response;
+    response.body = Metrics::Global().Render();
+    response.content_type = "text/plain; version=0.0.4";
+    return response;
+  });
+}
+
+int Service::Run() {
+  for (auto& listener : listeners_) {
+    RetryUntilAvailable("nats", [&] { listener->Start(); });
+  }
+  relay_->Start();
+  HttpServer server(HttpServerOptions{.host = "0.0.0.0",
+                                      .port = config_.port,
+                                      .body_limit = config_.body_limit,
+                                      .cors_origins = config_.cors_origins},
+                    router_);
+  server.Start();
+  log::Info("service started", {{"port", std::to_string(config_.port)}});
+
+  const int signal = WaitForShutdownSignal();
+  const auto started = std::chrono::steady_clock::now();
+  log::Info("shutdown started", {{"signal", std::to_string(signal)}});
+  // Bound the whole drain: a stuck dependency must not keep the process alive forever.
+  std::thread([timeout = config_.shutdown_timeout] {
+    std::this_thread::sleep_for(timeout);
+    log::Error("shutdown timed out; exiting");
+    std::_Exit(1);
+  }).detach();
+
+  draining_ = true;
+  std::this_thread::sleep_for(config_.shutdown_delay);
+  server.Stop(config_.shutdown_timeout / 2);
+  for (auto& listener : listeners_) listener->Stop();
+  relay_->Stop();
+  const bool flushed = relay_->Flush(config_.shutdown_timeout / 4);
+  nats_->Drain(std::chrono::seconds(2));
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now() - started)
+                      .count();
+  log::Info("shutdown complete",
+            {{"outbox_flushed", flushed ? "true" : "false"}, {"ms", std::to_string(ms)}});
+  return 0;
+}
+
+int RunService(std::string_view name, int default_port, const std::vector<Migration>& migrations,
+               const std::function<void(Service&)>& wire) {
+  BlockShutdownSignals();
+  try {
+    Config config = Config::FromEnv(name, default_port);
+    log::Init(name, log::ParseLevel(config.log_level));
+    Service service(std::move(config), migrations);
+    wire(service);
+    return service.Run();
+  } catch (const ConfigError& e) {
+    log::Init(name, log::Level::kInfo);
+    log::Error("invalid configuration", {{"error", e.what()}, {"setting", e.field()}});
+    return 2;
+  } catch (const std::exception& e) {
+    log::Error("service failed", {{"error", e.what()}});
+    return 1;
+  }
+}
+
+}  // namespace blog
