@@ -38,6 +38,25 @@ HttpResponse ErrorResponse(int status, std::string_view message, std::string_vie
   return HttpResponse::Json(status, ErrorBody(message, field));
 }
 
+std::int64_t QueryInt(const HttpRequest& request, std::string_view name, std::int64_t fallback,
+                      std::int64_t min, std::int64_t max) {
+  const auto text = request.Query(name);
+  if (!text) return fallback;
+  std::int64_t value = 0;
+  std::size_t used = 0;
+  try {
+    value = std::stoll(*text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used == 0 || used != text->size() || value < min || value > max) {
+    throw ValidationError(std::string(name) + " must be an integer from " + std::to_string(min) +
+                              " to " + std::to_string(max),
+                          std::string(name));
+  }
+  return value;
+}
+
 HttpResponse ResponseForCurrentException() {
   try {
     throw;

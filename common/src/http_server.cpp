@@ -143,6 +143,7 @@ void HttpServer::Start() {
   try {
     impl_->listener->open().wait();
   } catch (const std::exception& e) {
+    impl_->listener.reset();
     throw Error("cannot listen on " + uri + ": " + e.what());
   }
   log::Info("listening", {{"port", std::to_string(options_.port)}});

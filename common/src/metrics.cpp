@@ -33,7 +33,7 @@ std::string LabelText(const Labels& labels) {
 
 std::string Number(double value) {
   std::array<char, 64> buffer{};
-  std::snprintf(buffer.data(), buffer.size(), "%.17g", value);
+  std::snprintf(buffer.data(), buffer.size(), "%.10g", value);
   return buffer.data();
 }
 

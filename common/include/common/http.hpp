@@ -6,6 +6,7 @@
 //   {"errors":[{"message":"…","field":"…"}]}   ("field" only where one field is at fault).
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -52,6 +53,11 @@ class HttpError : public Error {
 // The error body for one error.
 std::string ErrorBody(std::string_view message, std::string_view field = {});
 HttpResponse ErrorResponse(int status, std::string_view message, std::string_view field = {});
+
+// The integer query parameter `name`, `fallback` when absent; ValidationError (naming the
+// parameter) when it is not an integer within [min, max].
+std::int64_t QueryInt(const HttpRequest& request, std::string_view name, std::int64_t fallback,
+                      std::int64_t min, std::int64_t max);
 
 // Maps the exception being handled (call inside a catch block) to its response.
 HttpResponse ResponseForCurrentException();

@@ -1,0 +1,44 @@
+#include "common/log.hpp"
+#include "comments.hpp"
+
+namespace blog::comments {
+
+void PostArrivals::Notify() {
+  {
+    const std::lock_guard lock(mutex_);
+    ++generation_;
+  }
+  arrived_.notify_all();
+}
+
+void PostArrivals::Wait(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  const auto seen = generation_;
+  arrived_.wait_for(lock, timeout, [&] { return generation_ != seen; });
+}
+
+void PostCreatedListener::OnMessage(const PostCreated& event, Tx& tx) {
+  tx.Sql().exec_params("INSERT INTO known_posts (id) VALUES ($1) ON CONFLICT DO NOTHING",
+                       event.id);
+  // Wakes waiting requests early; they re-check after this transaction commits.
+  arrivals_.Notify();
+}
+
+void CommentModeratedListener::OnMessage(const CommentModerated& event, Tx& tx) {
+  if (event.status == CommentStatus::kPending) return;  // nothing decided
+  const auto rows = tx.Sql().exec_params(
+      "UPDATE comments SET status = $2, version = version + 1 "
+      "WHERE id = $1 AND status = 'pending' RETURNING post_id, content, version",
+      event.id, std::string(ToString(event.status)));
+  if (rows.empty()) {
+    log::Info("moderation ignored: comment unknown or already decided", {{"comment", event.id}});
+    return;
+  }
+  tx.Publish(CommentUpdated{.id = event.id,
+                            .post_id = rows[0][0].c_str(),
+                            .content = rows[0][1].c_str(),
+                            .status = event.status,
+                            .version = rows[0][2].as<std::int64_t>()});
+}
+
+}  // namespace blog::comments

@@ -1,0 +1,12 @@
+#include "common/config.hpp"
+#include "common/service.hpp"
+#include "src/moderation.hpp"
+
+int main() {
+  using namespace blog;
+  return RunService("moderation", moderation::kDefaultPort, moderation::Migrations(),
+                    [](Service& service) {
+                      service.AddListener<moderation::CommentCreatedListener>(
+                          EnvList("BANNED_WORDS", "orange"));
+                    });
+}

@@ -1,0 +1,8 @@
+#include "common/service.hpp"
+#include "src/posts.hpp"
+
+int main() {
+  using namespace blog;
+  return RunService("posts", posts::kDefaultPort, posts::Migrations(),
+                    [](Service& service) { posts::AddRoutes(service); });
+}

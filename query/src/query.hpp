@@ -1,0 +1,44 @@
+// The query service: its own read model of posts with their comments, built only from events,
+// so it answers while posts, comments and moderation are all down.
+#pragma once
+
+#include <cstdint>
+#include <iosfwd>
+#include <vector>
+
+#include "common/database.hpp"
+#include "common/listener.hpp"
+#include "common/nats_client.hpp"
+#include "common/service.hpp"
+
+namespace blog::query {
+
+inline constexpr int kDefaultPort = 4002;
+
+const std::vector<Migration>& Migrations();
+
+// The projection. Idempotent and order-independent: an entity's event applies only when its
+// version is newer than the stored one, and a comment arriving before its post creates a
+// placeholder post (no title, not listed) that PostCreated later fills in. `sequence` is the
+// event's stream sequence, used to order posts newest first.
+void Apply(pqxx::work& sql, const AnyEvent& event, std::uint64_t sequence);
+
+// Applies the event type `E` through the projection.
+template <typename E>
+class ProjectionListener final : public Listener<E> {
+ public:
+  using Listener<E>::Listener;
+  void OnMessage(const E& event, Tx& tx) override {
+    Apply(tx.Sql(), event, tx.Incoming()->stream_sequence);
+  }
+};
+
+// Adds GET /posts and GET /posts/{id}.
+void AddRoutes(Service& service);
+
+// Drops the read model and replays it from the first stored event, writing progress lines to
+// `progress`. Safe while the service runs (the inbox and versions make overlaps harmless).
+// Returns the number of events applied.
+std::uint64_t Rebuild(Database& db, NatsClient& nats, std::ostream& progress);
+
+}  // namespace blog::query
