@@ -1,0 +1,120 @@
+// deploy/check-manifests runs this: every check of k8s/, skaffold.yaml and Dockerfiles/,
+// one line each, then "manifests: N passed, M failed". Exit 1 if any check failed.
+//
+//   node deploy/checks/main.mjs [--root DIR] [--no-selftest]
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import YAML from "yaml";
+import { renderBuiltin, renderKubectl, unhash, diffRenderings, idOf } from "./render.mjs";
+import { typecheck, kubernetesUnit } from "./schema.mjs";
+import { Manifests } from "./k8s-model.mjs";
+import { SEMANTIC_CHECKS } from "./semantic.mjs";
+import * as skaffold from "./skaffold.mjs";
+import * as dockerfiles from "./dockerfiles.mjs";
+import { testConfig } from "./nats.mjs";
+import { selfTests } from "./selftest.mjs";
+
+const { values: opts } = parseArgs({ options: {
+  root: { type: "string", default: path.resolve(import.meta.dirname, "..", "..") },
+  "no-selftest": { type: "boolean", default: false },
+} });
+const ROOT = path.resolve(opts.root);
+const K8S = "k8s";
+
+const counts = { passed: 0, failed: 0, skipped: 0 };
+function report(name, errors) {
+  if (errors === null) {
+    counts.skipped++;
+    console.log(`skip ${name}`);
+  } else if (errors.length === 0) {
+    counts.passed++;
+    console.log(`ok   ${name}`);
+  } else {
+    counts.failed++;
+    console.log(`FAIL ${name}`);
+    for (const e of errors) console.log(`       ${String(e).replace(/\n/g, "\n       ")}`);
+  }
+}
+/** Runs fn as one check; an exception is a failure of that check. */
+function check(name, fn) {
+  try {
+    report(name, fn());
+  } catch (e) {
+    report(name, [e.message]);
+  }
+}
+
+// 1. Rendering: the built-in renderer always; kubectl's (authoritative) when installed.
+let items = [];
+check("kustomization renders (built-in renderer)", () => {
+  items = renderBuiltin(path.join(ROOT, K8S));
+  return [];
+});
+check("kubectl kustomize renders the same objects as the built-in renderer", () => {
+  const rendered = renderKubectl(path.join(ROOT, K8S));
+  if (rendered === null) return null;
+  const generators = new Set(items.filter((i) => i.generated).map((i) => i.doc.metadata.name));
+  const plain = unhash(rendered, generators);
+  const diff = diffRenderings(items.map((i) => i.doc), plain);
+  // Check what kubectl would apply (less the name hashes, which the semantic checks do
+  // not know), keeping the built-in renderer's sources for messages.
+  const sources = new Map(items.map((i) => [idOf(i.doc), i.source]));
+  items = plain.map((doc) => ({ doc, source: sources.get(idOf(doc)) ?? "kubectl" }));
+  return diff;
+});
+
+let skaffoldConfig = {};
+check("skaffold.yaml parses", () => {
+  skaffoldConfig = YAML.parse(readFileSync(path.join(ROOT, "skaffold.yaml"), "utf8"));
+  return [];
+});
+
+// 2. Strict schemas: one tsc run over every object and skaffold.yaml.
+{
+  const units = [];
+  const broken = [];
+  for (const item of items) {
+    try { units.push(kubernetesUnit(item)); } catch (e) { broken.push(e.message); }
+  }
+  units.push(skaffold.skaffoldUnit(skaffoldConfig));
+  if (broken.length) report("every object has a kubernetes-models schema", broken);
+  let results = new Map();
+  check(`tsc --strict ran over ${units.length} typed documents`, () => {
+    results = typecheck(units, "schema");
+    return [];
+  });
+  for (const u of units) {
+    if (results.has(u.name)) report(`schema ${u.name.replace("-", " ")} (${u.source})`, results.get(u.name));
+  }
+}
+
+// 3. What schemas cannot see.
+const manifests = new Manifests(items);
+let dockerTargets = new Set();
+check("Dockerfile targets are readable", () => { dockerTargets = dockerfiles.serviceTargets(ROOT); return []; });
+const ctx = {
+  skaffold: skaffoldConfig,
+  dockerTargets,
+  natsConf: manifests.find("ConfigMap", items.find((i) => i.doc.kind === "ConfigMap" &&
+    i.doc.data?.["nats.conf"])?.doc.metadata.name)?.data?.["nats.conf"],
+};
+for (const [name, fn] of SEMANTIC_CHECKS) check(`semantic: ${name}`, () => fn(manifests, ctx));
+check("semantic: skaffold.yaml builds every service target and deploys k8s/",
+  () => skaffold.rules(skaffoldConfig, K8S));
+check("nats-server -t accepts the cluster's nats.conf", () =>
+  (ctx.natsConf === undefined ? ["no ConfigMap holds nats.conf"] : testConfig(ctx.natsConf)));
+
+// 4. Dockerfiles.
+check("dockerfile-utils lint Dockerfiles/*", () => dockerfiles.lint(ROOT));
+check("Dockerfiles follow the image rules (targets, ports, USER, HEALTHCHECK, layer order)",
+  () => dockerfiles.rules(ROOT));
+
+// 5. The checks themselves: known-bad inputs must fail.
+if (!opts["no-selftest"]) {
+  for (const [name, fn] of selfTests(ROOT)) check(`self-test: ${name}`, fn);
+}
+
+const skipped = counts.skipped ? `, ${counts.skipped} skipped` : "";
+console.log(`manifests: ${counts.passed} passed, ${counts.failed} failed${skipped}`);
+process.exitCode = counts.failed ? 1 : 0;
