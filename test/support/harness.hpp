@@ -1,0 +1,102 @@
+// Test harness: real servers and real processes for integration and end-to-end tests.
+//
+// Environment (set by `./blog test`, see scripts/test-env):
+//   BLOG_TEST_PG_ADMIN_URL  libpq URL of a role that may create databases (required)
+//   BLOG_ROOT               repository root (for scripts/servers)
+//   BLOG_BIN_DIR            build folder holding posts/posts, comments/comments, ...
+// Every test gets its own databases and its own nats-server (started with scripts/servers on a
+// free port), so tests never see each other's events and can restart servers freely.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace blog::test {
+
+// Skip-free: a missing variable fails the test with a message saying how to run it.
+std::string RequireEnv(const char* name);
+
+// A free TCP port on 127.0.0.1.
+int FreePort();
+
+// Polls `condition` every 20 ms until it is true or `timeout` passes; returns the last result.
+bool Eventually(const std::function<bool()>& condition,
+                std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
+// A database created for one test and dropped afterwards.
+class TempDatabase {
+ public:
+  TempDatabase();
+  ~TempDatabase();
+  TempDatabase(const TempDatabase&) = delete;
+  TempDatabase& operator=(const TempDatabase&) = delete;
+  TempDatabase(TempDatabase&&) = delete;
+  TempDatabase& operator=(TempDatabase&&) = delete;
+  const std::string& url() const { return url_; }
+  const std::string& name() const { return name_; }
+
+ private:
+  std::string name_;
+  std::string url_;
+};
+
+// A nats-server with JetStream in its own temp folder, started through scripts/servers.
+class NatsServer {
+ public:
+  NatsServer();
+  ~NatsServer();
+  NatsServer(const NatsServer&) = delete;
+  NatsServer& operator=(const NatsServer&) = delete;
+  NatsServer(NatsServer&&) = delete;
+  NatsServer& operator=(NatsServer&&) = delete;
+  void Start();
+  void Stop();
+  std::string url() const { return "nats://127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  int port_;
+  std::string dir_;
+};
+
+// A child process with extra environment variables; output goes to a log file.
+class Process {
+ public:
+  Process(std::vector<std::string> argv, std::map<std::string, std::string> env,
+          std::string log_path);
+  ~Process();
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+  Process(Process&&) = delete;
+  Process& operator=(Process&&) = delete;
+  void Signal(int signal);
+  // Waits for exit (up to `timeout`); returns the exit status, or -1 on timeout / signal death.
+  int Wait(std::chrono::milliseconds timeout);
+  bool Running();
+  const std::string& log_path() const { return log_path_; }
+
+ private:
+  pid_t pid_ = -1;
+  int status_ = -1;
+  std::string log_path_;
+};
+
+struct HttpResult {
+  int status = 0;  // 0: no answer
+  std::map<std::string, std::string> headers;  // lower-case names
+  std::string body;
+};
+
+// One HTTP/1.1 request to 127.0.0.1:`port` (Connection: close). Never throws.
+HttpResult Http(int port, const std::string& method, const std::string& target,
+                const std::string& body = {}, const std::string& content_type = "application/json",
+                const std::map<std::string, std::string>& headers = {});
+
+// Reads a file whole ("" when missing).
+std::string ReadFile(const std::string& path);
+
+}  // namespace blog::test
