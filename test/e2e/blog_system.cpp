@@ -1,0 +1,119 @@
+#include "blog_system.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+
+#include "common/ids.hpp"
+
+namespace blog::test {
+
+rapidjson::Document ParseJson(const std::string& body) {
+  rapidjson::Document doc;
+  doc.Parse(body.c_str(), body.size());
+  INFO("body: " << body);
+  REQUIRE_FALSE(doc.HasParseError());
+  return doc;
+}
+
+BlogSystem::BlogSystem() {
+  log_dir_ = "/tmp/blog-e2e-" + NewUuid().substr(0, 8);
+  std::system(("mkdir -p " + log_dir_).c_str());
+  for (const auto& s : kServices) {
+    databases_[s] = std::make_unique<TempDatabase>();
+    ports_[s] = FreePort();
+  }
+  for (const auto& s : kServices) Start(s);
+  for (const auto& s : kServices) {
+    INFO(s << " log:\n" << Logs(s));
+    REQUIRE(WaitReady(s));
+  }
+}
+
+BlogSystem::~BlogSystem() {
+  for (auto& [name, process] : processes_) {
+    if (process) process->Signal(9);
+  }
+  processes_.clear();
+}
+
+std::map<std::string, std::string> BlogSystem::Env(const std::string& service) const {
+  return {{"PORT", std::to_string(ports_.at(service))},
+          {"DATABASE_URL", databases_.at(service)->url()},
+          {"NATS_URL", nats_.url()},
+          {"LOG_LEVEL", "info"},
+          {"RETRY_BASE_MS", "100"},
+          {"RETRY_MAX_MS", "1000"},
+          {"SHUTDOWN_TIMEOUT_MS", "8000"}};
+}
+
+void BlogSystem::Start(const std::string& service, std::map<std::string, std::string> extra_env) {
+  auto env = Env(service);
+  for (auto& [k, v] : extra_env) env[k] = v;
+  const std::string binary = RequireEnv("BLOG_BIN_DIR") + "/" + service + "/" + service;
+  processes_[service] =
+      std::make_unique<Process>(std::vector<std::string>{binary}, env, log_dir_ + "/" + service + ".log");
+}
+
+int BlogSystem::Stop(const std::string& service, int signal) {
+  auto& process = processes_.at(service);
+  process->Signal(signal);
+  const int status = process->Wait(std::chrono::seconds(15));
+  process.reset();
+  return status;
+}
+
+bool BlogSystem::WaitReady(const std::string& service) {
+  return Eventually([&] { return Http(Port(service), "GET", "/readyz").status == 200; },
+                    std::chrono::seconds(20));
+}
+
+void BlogSystem::ReplaceDatabase(const std::string& service) {
+  databases_[service] = std::make_unique<TempDatabase>();
+}
+
+int BlogSystem::RunTool(const std::string& service, const std::vector<std::string>& args,
+                        std::string* output) {
+  std::vector<std::string> argv = {RequireEnv("BLOG_BIN_DIR") + "/" + service + "/" + service};
+  argv.insert(argv.end(), args.begin(), args.end());
+  const std::string log = log_dir_ + "/" + service + "-tool-" + NewUuid().substr(0, 6) + ".log";
+  Process tool(argv, Env(service), log);
+  const int status = tool.Wait(std::chrono::seconds(60));
+  if (output != nullptr) *output = ReadFile(log);
+  return status;
+}
+
+std::string BlogSystem::Logs(const std::string& service) const {
+  return ReadFile(log_dir_ + "/" + service + ".log");
+}
+
+std::string BlogSystem::CreatePost(const std::string& title) {
+  const auto r = Http(Port("posts"), "POST", "/posts/create", R"({"title":")" + title + R"("})");
+  INFO(r.body);
+  REQUIRE(r.status == 201);
+  return ParseJson(r.body)["id"].GetString();
+}
+
+HttpResult BlogSystem::AddComment(const std::string& post_id, const std::string& content) {
+  return Http(Port("comments"), "POST", "/posts/" + post_id + "/comments",
+              R"({"content":")" + content + R"("})");
+}
+
+rapidjson::Document BlogSystem::QueryPosts() {
+  const auto r = Http(Port("query"), "GET", "/posts?limit=1000");
+  INFO(r.body);
+  REQUIRE(r.status == 200);
+  return ParseJson(r.body);
+}
+
+std::string BlogSystem::QueryStatus(const std::string& post_id, const std::string& comment_id) {
+  const auto r = Http(Port("query"), "GET", "/posts/" + post_id);
+  if (r.status != 200) return "";
+  const auto doc = ParseJson(r.body);
+  for (const auto& c : doc["comments"].GetArray()) {
+    if (comment_id == c["id"].GetString()) return c["status"].GetString();
+  }
+  return "";
+}
+
+}  // namespace blog::test

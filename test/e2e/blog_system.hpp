@@ -1,0 +1,61 @@
+// The whole blog as real processes for end-to-end tests: one nats-server, one database per
+// service, the four service executables on free ports.
+#pragma once
+
+#include <rapidjson/document.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "harness.hpp"
+
+namespace blog::test {
+
+inline const std::vector<std::string> kServices = {"posts", "comments", "moderation", "query"};
+
+class BlogSystem {
+ public:
+  // Starts every service and waits until each is ready.
+  BlogSystem();
+  ~BlogSystem();
+  BlogSystem(const BlogSystem&) = delete;
+  BlogSystem& operator=(const BlogSystem&) = delete;
+  BlogSystem(BlogSystem&&) = delete;
+  BlogSystem& operator=(BlogSystem&&) = delete;
+
+  void Start(const std::string& service, std::map<std::string, std::string> extra_env = {});
+  // Sends `signal` and waits for the exit; returns the exit status (-1: killed or timed out).
+  int Stop(const std::string& service, int signal = 15);
+  bool WaitReady(const std::string& service);
+  int Port(const std::string& service) const { return ports_.at(service); }
+  // Points `service` at a brand-new empty database (takes effect at its next Start).
+  void ReplaceDatabase(const std::string& service);
+  std::map<std::string, std::string> Env(const std::string& service) const;
+  // Runs a service executable with arguments (e.g. "query rebuild") to completion.
+  int RunTool(const std::string& service, const std::vector<std::string>& args,
+              std::string* output);
+  std::string Logs(const std::string& service) const;
+  NatsServer& nats() { return nats_; }
+
+  // Client helpers (fail the test on an unexpected status).
+  std::string CreatePost(const std::string& title);
+  HttpResult AddComment(const std::string& post_id, const std::string& content);
+  // The query service's GET /posts body parsed.
+  rapidjson::Document QueryPosts();
+  // The status of comment `comment_id` in the query service, "" when absent.
+  std::string QueryStatus(const std::string& post_id, const std::string& comment_id);
+
+ private:
+  NatsServer nats_;
+  std::string log_dir_;
+  std::map<std::string, std::unique_ptr<TempDatabase>> databases_;
+  std::map<std::string, int> ports_;
+  std::map<std::string, std::unique_ptr<Process>> processes_;
+};
+
+// Parses a JSON body (asserting it is valid).
+rapidjson::Document ParseJson(const std::string& body);
+
+}  // namespace blog::test
