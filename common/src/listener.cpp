@@ -130,6 +130,11 @@ bool Process(natsMsg* msg, ListenerContext& context, const std::string& consumer
   if (jsMsgMetaData* meta = nullptr; natsMsg_GetMetaData(&meta, msg) == NATS_OK) {
     incoming.stream_sequence = meta->Sequence.Stream;
     delivered = meta->NumDelivered;
+    const auto stored = std::chrono::system_clock::time_point(
+        std::chrono::duration_cast<std::chrono::system_clock::duration>(
+            std::chrono::nanoseconds(meta->Timestamp)));
+    metrics.Observe("blog_event_age_seconds", labels,
+                    std::chrono::duration<double>(std::chrono::system_clock::now() - stored).count());
     jsMsgMetaData_Destroy(meta);
   }
   const std::string traceparent = Header(msg, kTraceParentHeader);

@@ -30,6 +30,22 @@ void RetryUntilAvailable(std::string_view what, Fn&& fn) {
   }
 }
 
+void DescribeMetrics() {
+  auto& m = Metrics::Global();
+  m.Describe("blog_http_requests_total", "counter", "HTTP requests by method, route and status.");
+  m.Describe("blog_http_request_duration_seconds", "histogram", "HTTP request latency by route.");
+  m.Describe("blog_events_consumed_total", "counter", "Events fetched, per durable consumer.");
+  m.Describe("blog_events_acked_total", "counter", "Events applied and acked, per consumer.");
+  m.Describe("blog_events_duplicate_total", "counter", "Duplicates skipped by the inbox.");
+  m.Describe("blog_events_nakd_total", "counter", "Events handed back for a later retry.");
+  m.Describe("blog_events_dead_lettered_total", "counter", "Events moved to BLOG_DLQ.");
+  m.Describe("blog_events_published_total", "counter", "Outbox events published and acked.");
+  m.Describe("blog_handler_duration_seconds", "histogram", "Time to apply one event.");
+  m.Describe("blog_event_age_seconds", "histogram", "Age of an event when consumed.");
+  m.Describe("blog_outbox_backlog", "gauge", "Outbox rows not yet published.");
+  m.Describe("blog_outbox_oldest_age_seconds", "gauge", "Age of the oldest outbox row.");
+}
+
 }  // namespace
 
 void BlockShutdownSignals() {
@@ -52,6 +68,7 @@ int WaitForShutdownSignal() {
 
 Service::Service(Config config, const std::vector<Migration>& migrations)
     : config_(std::move(config)) {
+  DescribeMetrics();
   db_ = std::make_unique<Database>(config_.database_url, config_.db_pool_size,
                                    "/" + config_.service);
   bool fresh = false;

@@ -1,6 +1,7 @@
 #include "common/stream_reader.hpp"
 
 #include <chrono>
+#include <cstdlib>
 
 #include "common/dead_letter.hpp"
 #include "common/errors.hpp"
@@ -67,10 +68,20 @@ std::uint64_t ReadStream(NatsClient& nats, std::string_view stream, std::string_
           stored.timestamp_ns = meta->Timestamp;
           jsMsgMetaData_Destroy(meta);
         }
-        const char* trace = nullptr;
-        if (natsMsgHeader_Get(msg, std::string(kTraceParentHeader).c_str(), &trace) == NATS_OK &&
-            trace != nullptr) {
-          stored.traceparent = trace;
+        const char** keys = nullptr;
+        int key_count = 0;
+        if (natsMsgHeader_Keys(msg, &keys, &key_count) == NATS_OK) {
+          for (int k = 0; k < key_count; ++k) {
+            const char* value = nullptr;
+            if (natsMsgHeader_Get(msg, keys[k], &value) == NATS_OK && value != nullptr) {
+              stored.headers[keys[k]] = value;
+            }
+          }
+          free(static_cast<void*>(keys));
+        }
+        if (const auto it = stored.headers.find(std::string(kTraceParentHeader));
+            it != stored.headers.end()) {
+          stored.traceparent = it->second;
         }
         last_seen = stored.sequence;
         if (stored.sequence <= position.last_sequence) batch.push_back(std::move(stored));

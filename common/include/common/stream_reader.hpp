@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,7 +21,8 @@ struct StoredMessage {
   std::string subject;
   std::string data;
   std::string traceparent;
-  std::int64_t timestamp_ns = 0;  // when the stream stored it
+  std::map<std::string, std::string> headers;  // every header, first value of each
+  std::int64_t timestamp_ns = 0;               // when the stream stored it
 };
 
 struct StreamPosition {
