@@ -1,6 +1,6 @@
 #include "common/config.hpp"
 #include "common/service.hpp"
-#include "src/comments.hpp"
+#include "comments.hpp"
 
 int main() {
   using namespace blog;

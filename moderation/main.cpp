@@ -1,6 +1,6 @@
 #include "common/config.hpp"
 #include "common/service.hpp"
-#include "src/moderation.hpp"
+#include "moderation.hpp"
 
 int main() {
   using namespace blog;

@@ -1,5 +1,5 @@
 #include "common/service.hpp"
-#include "src/posts.hpp"
+#include "posts.hpp"
 
 int main() {
   using namespace blog;

@@ -3,7 +3,7 @@
 
 #include "common/log.hpp"
 #include "common/service.hpp"
-#include "src/query.hpp"
+#include "query.hpp"
 
 namespace {
 
