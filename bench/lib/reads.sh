@@ -1,0 +1,45 @@
+# Item 4: read throughput of the query service against nginx serving bodies of the same size.
+# Sourced by bench/run.
+
+seeded_comments_final() {
+  local list; list=$(sed "s/.*/'&'/" "$out/read.ids" | paste -sd,)
+  [ "$(svc_sql query -c "SELECT count(*) FROM comments
+        WHERE status <> 'pending' AND post_id IN ($list)")" = 300 ]
+}
+
+item_reads() {
+  say "== 4. reads (32 connections, ${dur}s) vs nginx"
+  "$tool" seed --posts-port "${svc_port[posts]}" --comments-port "${svc_port[comments]}" \
+    --posts 100 --comments 3 --out "$out/read.ids" >"$out/seed.txt" 2>&1 ||
+    fail "seeding 100 posts x 3 comments: $(tail -1 "$out/seed.txt")"
+  wait_until "$drain_limit" seeded_comments_final ||
+    fail "the 300 seeded comments did not all reach their final status in query"
+
+  local q="http://127.0.0.1:${svc_port[query]}" n="http://127.0.0.1:$nginx_port"
+  mkdir -p "$data/nginx/static"
+  curl -fs "$q/posts?limit=100" >"$data/nginx/static/list.json"
+  curl -fs "$q/posts/$(head -1 "$out/read.ids")" >"$data/nginx/static/post.json"
+  local in_list; in_list=$(grep -o -F -f "$out/read.ids" "$data/nginx/static/list.json" | sort -u | wc -l)
+  [ "$in_list" = 100 ] || fail "GET /posts?limit=100 shows $in_list of the 100 seeded posts"
+  say "bodies: /posts?limit=100 $(wc -c <"$data/nginx/static/list.json") bytes, /posts/{id} $(wc -c <"$data/nginx/static/post.json") bytes"
+  sed 's#^#/posts/#' "$out/read.ids" >"$out/read-paths"
+
+  BENCH_PATHS_FILE="$out/read-paths" wrk_run read-one "$q" "$dur" 32
+  BENCH_PATH="/posts?limit=100" wrk_run read-list "$q" "$dur" 32
+  services_alive || return 1
+  start_nginx || return 1
+  BENCH_PATHS_FILE="$out/read-paths" wrk_run nginx-one "$n" "$dur" 32
+  BENCH_PATH="/posts?limit=100" wrk_run nginx-list "$n" "$dur" 32
+  stop_nginx
+  local what rps ceiling
+  for what in one list; do
+    rps=$(result "$out/read-$what.wrk" rps)
+    ceiling=$(result "$out/nginx-$what.wrk" rps)
+    row "4 GET $([ $what = one ] && echo "/posts/{id} (3 comments)" || echo "/posts?limit=100 (100×3)")" \
+      "$(wrk_figure "$out/read-$what.wrk")" "nginx $(int "$ceiling") req/s" "$(pct "$rps" "$ceiling")" \
+      "≥30%$([ $what = list ] && echo " (node ~3000/s)")" "$(yes_no ge "$rps" "$(calc "$ceiling*0.3")")"
+  done
+  if [ "$(result "$out/read-list.wrk" not_ok)" != 0 ] || [ "$(result "$out/read-one.wrk" not_ok)" != 0 ]; then
+    fail "reads answered non-2xx statuses (see $out/read-*.wrk)"
+  fi
+}

@@ -1,0 +1,80 @@
+-- wrk script for every HTTP item of bench/run. Configured by the environment:
+--   BENCH_METHOD      GET or POST (default GET)
+--   BENCH_PATH        the path, or
+--   BENCH_PATHS_FILE  a file of paths, one per line; each request picks one at random
+--   BENCH_BODY        JSON body for POST; "#" is replaced by a per-thread counter
+--   BENCH_IDS_OUT     when set, the "id" of every 201 body is written to this file
+-- done() prints "STAT key value" lines for bench/run: rps, latency percentiles (ms), statuses.
+local threads = {}
+local method = os.getenv("BENCH_METHOD") or "GET"
+local fixed_path = os.getenv("BENCH_PATH") or "/"
+local paths_file = os.getenv("BENCH_PATHS_FILE")
+local body = os.getenv("BENCH_BODY") or ""
+local ids_out = os.getenv("BENCH_IDS_OUT")
+
+function setup(thread)
+  thread:set("index", #threads + 1)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  statuses = {}
+  ids = {}
+  counter = 0
+  paths = {}
+  if paths_file then
+    for line in io.lines(paths_file) do
+      if #line > 0 then paths[#paths + 1] = line end
+    end
+  end
+  math.randomseed(os.time() + (index or 0) * 7919)
+  headers = { ["Content-Type"] = "application/json" }
+end
+
+function request()
+  local path = fixed_path
+  if #paths > 0 then path = paths[math.random(#paths)] end
+  if method == "POST" then
+    counter = counter + 1
+    local b = body:gsub("#", tostring(counter))
+    return wrk.format("POST", path, headers, b)
+  end
+  return wrk.format("GET", path)
+end
+
+function response(status, hdrs, resp_body)
+  statuses[status] = (statuses[status] or 0) + 1
+  if ids_out and status == 201 then
+    local id = resp_body:match('"id":"([^"]+)"')
+    if id then ids[#ids + 1] = id end
+  end
+end
+
+function done(summary, latency, requests)
+  local seconds = summary.duration / 1e6
+  local by_status = {}
+  local out = ids_out and io.open(ids_out, "w")
+  for _, thread in ipairs(threads) do
+    for status, n in pairs(thread:get("statuses")) do
+      by_status[status] = (by_status[status] or 0) + n
+    end
+    if out then
+      for _, id in ipairs(thread:get("ids")) do out:write(id, "\n") end
+    end
+  end
+  if out then out:close() end
+  local e = summary.errors
+  io.write(string.format("STAT requests %d\n", summary.requests))
+  io.write(string.format("STAT rps %.1f\n", summary.requests / seconds))
+  for _, p in ipairs({ 50, 90, 99 }) do
+    io.write(string.format("STAT p%d_ms %.2f\n", p, latency:percentile(p) / 1000))
+  end
+  io.write(string.format("STAT max_ms %.2f\n", latency.max / 1000))
+  io.write(string.format("STAT socket_errors %d\n", e.connect + e.read + e.write + e.timeout))
+  local ok, other = 0, 0
+  for status, n in pairs(by_status) do
+    io.write(string.format("STAT status_%d %d\n", status, n))
+    if status >= 200 and status < 300 then ok = ok + n else other = other + n end
+  end
+  io.write(string.format("STAT ok %d\nSTAT not_ok %d\n", ok, other))
+end
