@@ -66,8 +66,9 @@ async function createPostThroughApi(title) {
     headers: { "Content-Type": "application/json" },
     body: JSON.stringify({ title }),
   });
-  assert.equal(res.status, 201, `creating "${title}" answered ${res.status}: ${await res.text()}`);
-  return (await res.json()).id;
+  const body = await res.text();
+  assert.equal(res.status, 201, `creating "${title}" answered ${res.status}: ${body}`);
+  return JSON.parse(body).id;
 }
 
 describe("the blog page", () => {
@@ -99,6 +100,26 @@ describe("the blog page", () => {
   after(async () => {
     await context?.close();
     if (profile) await rm(profile, { recursive: true, force: true });
+  });
+
+  test("the services allow the page's origin, preflight included", async () => {
+    const origin = new URL(clientUrl).origin;
+    const routes = [
+      [api.posts, "/posts/create"],
+      [api.comments, "/posts/00000000-0000-0000-0000-000000000000/comments"],
+    ];
+    for (const [base, path] of routes) {
+      const res = await fetch(base + path, {
+        method: "OPTIONS",
+        headers: { Origin: origin, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type" },
+      });
+      assert.ok(res.status < 300, `preflight of ${base}${path} answered ${res.status}`);
+      assert.equal(res.headers.get("access-control-allow-origin"), origin, `${base} must allow ${origin} (CORS_ORIGINS)`);
+      assert.match(res.headers.get("access-control-allow-headers") ?? "", /content-type/i);
+    }
+    const res = await fetch(`${api.query}/posts?limit=1`, { headers: { Origin: origin } });
+    assert.equal(res.headers.get("access-control-allow-origin"), origin);
+    assert.match(res.headers.get("access-control-expose-headers") ?? "", /x-next-cursor/i, "paging needs X-Next-Cursor exposed");
   });
 
   test("an empty title shows the posts service's error next to the title field", async () => {
