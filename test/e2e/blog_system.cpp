@@ -16,17 +16,39 @@ rapidjson::Document ParseJson(const std::string& body) {
   return doc;
 }
 
-BlogSystem::BlogSystem() {
+namespace {
+
+std::string ServiceOf(const std::string& instance) { return instance.substr(0, instance.find('-')); }
+
+void PostgresCommand(const std::string& verb) {
+  const std::string command = "PG_PORT=" + RequireEnv("PG_PORT") + " " + RequireEnv("BLOG_ROOT") +
+                              "/scripts/servers " + verb + " " + RequireEnv("BLOG_TEST_PG_DATA") +
+                              " >/dev/null";
+  REQUIRE(std::system(command.c_str()) == 0);
+}
+
+}  // namespace
+
+void BlogSystem::StopPostgres() { PostgresCommand("stop-pg"); }
+void BlogSystem::StartPostgres() { PostgresCommand("start-pg"); }
+
+BlogSystem::BlogSystem(const std::vector<std::string>& replicas) {
   log_dir_ = "/tmp/blog-e2e-" + NewUuid().substr(0, 8);
   std::system(("mkdir -p " + log_dir_).c_str());
-  for (const auto& s : kServices) {
-    databases_[s] = std::make_unique<TempDatabase>();
-    ports_[s] = FreePort();
-  }
+  std::vector<std::string> instances = kServices;
+  instances.insert(instances.end(), replicas.begin(), replicas.end());
+  for (const auto& s : kServices) databases_[s] = std::make_unique<TempDatabase>();
+  for (const auto& i : instances) ports_[i] = FreePort();
+  // One instance per service first, so that replicas never race the schema migration.
   for (const auto& s : kServices) Start(s);
   for (const auto& s : kServices) {
     INFO(s << " log:\n" << Logs(s));
     REQUIRE(WaitReady(s));
+  }
+  for (const auto& r : replicas) Start(r);
+  for (const auto& r : replicas) {
+    INFO(r << " log:\n" << Logs(r));
+    REQUIRE(WaitReady(r));
   }
 }
 
@@ -37,9 +59,9 @@ BlogSystem::~BlogSystem() {
   processes_.clear();
 }
 
-std::map<std::string, std::string> BlogSystem::Env(const std::string& service) const {
-  return {{"PORT", std::to_string(ports_.at(service))},
-          {"DATABASE_URL", databases_.at(service)->url()},
+std::map<std::string, std::string> BlogSystem::Env(const std::string& instance) const {
+  return {{"PORT", std::to_string(ports_.at(instance))},
+          {"DATABASE_URL", databases_.at(ServiceOf(instance))->url()},
           {"NATS_URL", nats_.url()},
           {"LOG_LEVEL", "info"},
           {"RETRY_BASE_MS", "100"},
@@ -47,12 +69,13 @@ std::map<std::string, std::string> BlogSystem::Env(const std::string& service) c
           {"SHUTDOWN_TIMEOUT_MS", "8000"}};
 }
 
-void BlogSystem::Start(const std::string& service, std::map<std::string, std::string> extra_env) {
-  auto env = Env(service);
+void BlogSystem::Start(const std::string& instance, std::map<std::string, std::string> extra_env) {
+  auto env = Env(instance);
   for (auto& [k, v] : extra_env) env[k] = v;
+  const std::string service = ServiceOf(instance);
   const std::string binary = RequireEnv("BLOG_BIN_DIR") + "/" + service + "/" + service;
-  processes_[service] =
-      std::make_unique<Process>(std::vector<std::string>{binary}, env, log_dir_ + "/" + service + ".log");
+  processes_[instance] = std::make_unique<Process>(std::vector<std::string>{binary}, env,
+                                                   log_dir_ + "/" + instance + ".log");
 }
 
 int BlogSystem::Stop(const std::string& service, int signal) {

@@ -15,10 +15,12 @@ namespace blog::test {
 
 inline const std::vector<std::string> kServices = {"posts", "comments", "moderation", "query"};
 
+// Instances are named by their service ("comments") or, for extra replicas, "comments-2": a
+// replica shares its service's database and durable consumers.
 class BlogSystem {
  public:
-  // Starts every service and waits until each is ready.
-  BlogSystem();
+  // Starts every service (and `replicas`, e.g. {"comments-2"}) and waits until each is ready.
+  explicit BlogSystem(const std::vector<std::string>& replicas = {});
   ~BlogSystem();
   BlogSystem(const BlogSystem&) = delete;
   BlogSystem& operator=(const BlogSystem&) = delete;
@@ -29,7 +31,11 @@ class BlogSystem {
   // Sends `signal` and waits for the exit; returns the exit status (-1: killed or timed out).
   int Stop(const std::string& service, int signal = 15);
   bool WaitReady(const std::string& service);
-  int Port(const std::string& service) const { return ports_.at(service); }
+  int Port(const std::string& instance) const { return ports_.at(instance); }
+  // Stops and starts the shared test PostgreSQL cluster (scripts/servers stop-pg / start-pg).
+  static void StopPostgres();
+  static void StartPostgres();
+  std::string DatabaseUrl(const std::string& service) const { return databases_.at(service)->url(); }
   // Points `service` at a brand-new empty database (takes effect at its next Start).
   void ReplaceDatabase(const std::string& service);
   std::map<std::string, std::string> Env(const std::string& service) const;
