@@ -11,7 +11,10 @@
 #include <random>
 #include <thread>
 
+#include <pqxx/pqxx>
+
 #include "blog_system.hpp"
+#include "common/events.hpp"
 #include "common/nats_client.hpp"
 #include "common/stream_reader.hpp"
 #include "verify.hpp"
