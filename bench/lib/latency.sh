@@ -6,7 +6,9 @@ query_url() { echo "postgresql://query:query-local@127.0.0.1:$pg_port/query"; }
 
 # latency_figure FILE NAME: "p50 a / p90 b / p99 c ms (n=N)"
 latency_figure() {
-  local line; line=$(grep "^RESULT $2 " "$1")
+  local line timeouts; line=$(grep "^RESULT $2 " "$1")
+  timeouts=$(echo "$line" | grep -o 'timeouts=[^ ]*' | cut -d= -f2)
+  [ "${timeouts:-0}" = 0 ] || printf '%s' "$timeouts TIMED OUT (>5 s); "
   echo "p50 $(echo "$line" | grep -o 'p50_ms=[^ ]*' | cut -d= -f2) / p90 $(echo "$line" | grep -o 'p90_ms=[^ ]*' | cut -d= -f2) / p99 $(echo "$line" | grep -o 'p99_ms=[^ ]*' | cut -d= -f2) ms (n=$(echo "$line" | grep -o ' n=[^ ]*' | cut -d= -f2))"
 }
 latency_value() { grep "^RESULT $2 " "$1" | grep -o "$3=[^ ]*" | cut -d= -f2; }
@@ -33,7 +35,7 @@ item_latency() {
   say "hop floor (publish+ack, fetch, ack, one commit): $(latency_figure "$out/hop.txt" hop)"
 
   timeout 900 "$tool" e2e --posts-port "${svc_port[posts]}" --comments-port "${svc_port[comments]}" \
-    --query-db "$(query_url)" --samples "$e2e_samples" --label idle >"$out/e2e-idle.txt" 2>&1 ||
+    --query-db "$(query_url)" --samples "$e2e_samples" --label idle --max-seconds "$e2e_limit" >"$out/e2e-idle.txt" 2>&1 ||
     fail "e2e at idle: $(grep -v '^RESULT' "$out/e2e-idle.txt" | tail -1; grep -h 'timeouts=[1-9]\|failed=[1-9]' "$out/e2e-idle.txt")"
   say "e2e idle: comment $(latency_figure "$out/e2e-idle.txt" e2e_comment_idle); post $(latency_figure "$out/e2e-idle.txt" e2e_post_idle)"
   e2e_rows "$out/e2e-idle.txt" idle idle
@@ -42,7 +44,7 @@ item_latency() {
   local rate; rate=$(calc "${create_rps:-0}/2" 0)
   ((rate < 1)) && rate=1
   timeout 900 "$tool" e2e --posts-port "${svc_port[posts]}" --comments-port "${svc_port[comments]}" \
-    --query-db "$(query_url)" --samples "$e2e_samples" --label load --bg-rate "$rate" \
+    --query-db "$(query_url)" --samples "$e2e_samples" --label load --bg-rate "$rate" --max-seconds "$e2e_limit" \
     >"$out/e2e-load.txt" 2>&1 ||
     fail "e2e under load: $(grep -v '^RESULT' "$out/e2e-load.txt" | tail -1; grep -h 'timeouts=[1-9]\|failed=[1-9]' "$out/e2e-load.txt")"
   local achieved; achieved=$(latency_value "$out/e2e-load.txt" background rate)

@@ -48,7 +48,7 @@ item_scale() {
     wrk_run create-big "http://127.0.0.1:${svc_port[posts]}/posts/create" "$dur" 32
   create_row "6 create post, $(human "$rows")-row posts table" "$out/create-big.wrk"
   services_alive || return 1
-  check_posts_arrived "6 create post, big table" "$out/create-big.ids"
+  check_posts_arrived "6 create post, $(human "$rows")-row table" "$out/create-big.ids"
 }
 
 human() {

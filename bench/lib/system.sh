@@ -26,7 +26,10 @@ check_ports() {
   done
 }
 
+# NATS without per-service users (BLOG_NATS_AUTH=0): the bench tools publish, purge and read the
+# stream directly, and authentication costs nothing per message once connected.
 start_servers() {
+  export BLOG_NATS_AUTH=0
   NATS_PORT=$nats_port PG_PORT=$pg_port "$root/scripts/servers" reset "$data" >/dev/null
   NATS_PORT=$nats_port PG_PORT=$pg_port "$root/scripts/servers" start "$data" >"$out/servers.log" 2>&1 ||
     { cat "$out/servers.log" >&2; return 1; }
@@ -35,7 +38,7 @@ start_servers() {
 SELECT 'CREATE ROLE bench LOGIN PASSWORD ''bench-local''' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'bench')\gexec
 SELECT 'CREATE DATABASE bench OWNER bench' WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'bench')\gexec
 SQL
-  admin_sql -c "SELECT name || '=' || setting FROM pg_settings WHERE name IN ('fsync','synchronous_commit','wal_sync_method','shared_buffers')" |
+  admin_sql -c "SELECT name || '=' || current_setting(name) FROM pg_settings WHERE name IN ('fsync','synchronous_commit','wal_sync_method','shared_buffers','max_connections') ORDER BY name" |
     tr '\n' ' ' >"$out/pg-settings"
 }
 
@@ -110,4 +113,24 @@ rss() {
   local pid=${svc_pid[$1]:-}
   [ -n "$pid" ] && [ -r "/proc/$pid/status" ] || { echo "- -"; return; }
   awk '/^VmRSS:/ { r = $2 } /^VmHWM:/ { h = $2 } END { printf "%.1f %.1f\n", r / 1024, h / 1024 }' "/proc/$pid/status"
+}
+
+# Status 0 when no event waits anywhere: every outbox is empty and no consumer has pending work.
+pipeline_idle() {
+  local s
+  for s in posts comments moderation; do
+    [ "$(svc_sql "$s" -c 'SELECT count(*) FROM blog_outbox')" = 0 ] || return 1
+  done
+  "$tool" backlog --nats "nats://127.0.0.1:$nats_port" >"$out/backlog.txt" 2>&1
+}
+
+# Waits (bounded) until the pipeline has finished the previous item's work, so that items do
+# not measure each other's backlog. Reports how long that took.
+settle() {
+  local started; started=$(date +%s.%N)
+  if wait_until "$drain_limit" pipeline_idle; then
+    say "pipeline idle after $(calc "$(date +%s.%N) - $started") s"
+  else
+    fail "the pipeline still has work after ${drain_limit}s: $(cat "$out/backlog.txt")"
+  fi
 }

@@ -6,6 +6,7 @@
 // consume  reads the whole stream with a plain pull consumer (no acks, batches of 1000): the
 //          raw consume ceiling for `query rebuild`.
 // purge    empties stream BLOG.
+// backlog  prints the pending messages of every consumer of BLOG; status 0 when there are none.
 // hop      the floor of one event hop: JetStream publish with ack, pull-fetch, ack, and one
 //          committed PostgreSQL row; N sequential samples.
 #include <nats/nats.h>
@@ -169,6 +170,24 @@ int Consume(const std::map<std::string, std::string>& args) {
   return read == messages ? 0 : 1;
 }
 
+// Prints the backlog of every durable consumer on BLOG; exit 0 when none has pending work.
+int Backlog(const std::map<std::string, std::string>& args) {
+  Nats nats(args.at("nats"));
+  jsConsumerInfoList* list = nullptr;
+  jsErrCode jerr{};
+  Check(js_Consumers(&list, nats.js, "BLOG", nullptr, &jerr), "list consumers");
+  std::uint64_t total = 0;
+  for (int i = 0; list != nullptr && i < list->Count; ++i) {
+    const jsConsumerInfo* c = list->List[i];
+    const auto pending = c->NumPending + static_cast<std::uint64_t>(c->NumAckPending);
+    if (pending > 0) std::printf("%s=%llu ", c->Name, static_cast<unsigned long long>(pending));
+    total += pending;
+  }
+  std::printf("RESULT backlog total=%llu\n", static_cast<unsigned long long>(total));
+  if (list != nullptr) jsConsumerInfoList_Destroy(list);
+  return total == 0 ? 0 : 1;
+}
+
 int Purge(const std::map<std::string, std::string>& args) {
   Nats nats(args.at("nats"));
   jsErrCode jerr{};
@@ -235,6 +254,7 @@ int RunJetStream(const std::string& command, const std::map<std::string, std::st
   if (command == "publish") return Publish(args);
   if (command == "consume") return Consume(args);
   if (command == "purge") return Purge(args);
+  if (command == "backlog") return Backlog(args);
   if (command == "hop") return Hop(args);
   throw std::runtime_error("unknown command " + command);
 }

@@ -6,6 +6,7 @@
 //   blog-bench publish --nats URL --events N
 //   blog-bench consume --nats URL [--stream BLOG]
 //   blog-bench purge   --nats URL
+//   blog-bench backlog --nats URL
 //   blog-bench hop     --nats URL --pg CONNINFO --samples N
 #include <cstdio>
 #include <exception>
@@ -20,7 +21,7 @@ int RunJetStream(const std::string& command, const std::map<std::string, std::st
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: blog-bench e2e|seed|publish|consume|purge|hop --key value ...\n");
+    std::fprintf(stderr, "usage: blog-bench e2e|seed|publish|consume|purge|backlog|hop --key value ...\n");
     return 2;
   }
   const std::string command = argv[1];

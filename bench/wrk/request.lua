@@ -1,13 +1,13 @@
 -- wrk script for every HTTP item of bench/run. Configured by the environment:
 --   BENCH_METHOD      GET or POST (default GET)
---   BENCH_PATH        the path, or
+--   BENCH_PATH        the path (default: the path of the URL), or
 --   BENCH_PATHS_FILE  a file of paths, one per line; each request picks one at random
 --   BENCH_BODY        JSON body for POST; "#" is replaced by a per-thread counter
 --   BENCH_IDS_OUT     when set, the "id" of every 201 body is written to this file
 -- done() prints "STAT key value" lines for bench/run: rps, latency percentiles (ms), statuses.
 local threads = {}
 local method = os.getenv("BENCH_METHOD") or "GET"
-local fixed_path = os.getenv("BENCH_PATH") or "/"
+local fixed_path = os.getenv("BENCH_PATH")
 local paths_file = os.getenv("BENCH_PATHS_FILE")
 local body = os.getenv("BENCH_BODY") or ""
 local ids_out = os.getenv("BENCH_IDS_OUT")
@@ -29,6 +29,7 @@ function init(args)
   end
   math.randomseed(os.time() + (index or 0) * 7919)
   headers = { ["Content-Type"] = "application/json" }
+  fixed_path = fixed_path or wrk.path  -- the URL's own path
 end
 
 function request()
