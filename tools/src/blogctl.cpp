@@ -7,6 +7,7 @@
 #include "common/config.hpp"
 #include "common/errors.hpp"
 #include "common/events.hpp"
+#include "common/log.hpp"
 
 namespace blog::ctl {
 namespace {
@@ -171,6 +172,9 @@ NatsSettings SettingsFromEnv() {
 
 int RunBlogctl(const std::vector<std::string>& args, std::ostream& out, std::ostream& err,
                const std::function<bool()>& interrupted) {
+  // The library logs JSON lines on stdout (e.g. "nats disconnected" on close): keep blogctl's
+  // stdout for its own output, errors aside.
+  log::Init("blogctl", log::Level::kError);
   if (args.empty() || args.front() == "--help" || args.front() == "-h" || args.front() == "help") {
     PrintOverview(args.empty() ? err : out);
     return args.empty() ? 2 : 0;

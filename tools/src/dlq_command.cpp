@@ -3,6 +3,7 @@
 #include <rapidjson/stringbuffer.h>
 
 #include <climits>
+#include <optional>
 #include <sstream>
 
 #include "commands.hpp"
@@ -53,18 +54,25 @@ std::vector<StoredMessage> ReadLetters(NatsClient& nats, const std::string& filt
   return letters;
 }
 
-StoredMessage OneLetter(NatsClient& nats, const std::string& text) {
-  const auto seq = static_cast<std::uint64_t>(ParseInt(text, "SEQ", 1, INT64_MAX));
+// The dead letter a command names: nullopt for "all", else its sequence. Checked before
+// connecting, so a typo is a usage error (exit 2) whether or not the server is up.
+std::optional<std::uint64_t> Which(const Args& args, bool all_allowed) {
+  const std::string& which = args.positionals().front();
+  if (which == "all" && all_allowed) return std::nullopt;
+  if (args.Has("consumer")) throw UsageError("--consumer goes with 'all', not with a SEQ");
+  return static_cast<std::uint64_t>(ParseInt(which, all_allowed ? "SEQ (or all)" : "SEQ", 1, INT64_MAX));
+}
+
+StoredMessage OneLetter(NatsClient& nats, std::uint64_t seq) {
   auto letter = GetMessage(nats, kDeadLetterStream, seq);
-  if (!letter) throw Error("no dead letter with sequence " + text + " on BLOG_DLQ");
+  if (!letter) throw Error("no dead letter with sequence " + std::to_string(seq) + " on BLOG_DLQ");
   return *letter;
 }
 
-std::vector<StoredMessage> Targets(NatsClient& nats, const Args& args) {
-  const std::string& which = args.positionals().front();
-  if (which == "all") return ReadLetters(nats, Filter(args));
-  if (args.Has("consumer")) throw UsageError("--consumer goes with 'all', not with a SEQ");
-  return {OneLetter(nats, which)};
+std::vector<StoredMessage> Targets(NatsClient& nats, const Args& args,
+                                   std::optional<std::uint64_t> which) {
+  if (!which) return ReadLetters(nats, Filter(args));
+  return {OneLetter(nats, *which)};
 }
 
 rapidjson::Value LetterJson(rapidjson::Document& doc, const StoredMessage& m) {
@@ -122,9 +130,10 @@ int DlqList(Invocation& in) {
 }
 
 int DlqShow(Invocation& in) {
+  const auto which = Which(in.args, false);
   NatsClient& nats = in.nats();
   RequireDlq(nats);
-  const StoredMessage m = OneLetter(nats, in.args.positionals().front());
+  const StoredMessage m = OneLetter(nats, *which);
   if (in.args.json()) {
     rapidjson::Document doc;
     PrintJson(in.out, LetterJson(doc, m));
@@ -145,9 +154,10 @@ int DlqShow(Invocation& in) {
 }
 
 int DlqRequeue(Invocation& in) {
+  const auto which = Which(in.args, true);
   NatsClient& nats = in.nats();
   RequireDlq(nats);
-  const auto letters = Targets(nats, in.args);
+  const auto letters = Targets(nats, in.args, which);
   rapidjson::Document doc(rapidjson::kObjectType);
   auto& alloc = doc.GetAllocator();
   rapidjson::Value done(rapidjson::kArrayType);
@@ -202,15 +212,15 @@ int DlqRequeue(Invocation& in) {
 }
 
 int DlqPurge(Invocation& in) {
+  const auto which = Which(in.args, true);
   NatsClient& nats = in.nats();
   RequireDlq(nats);
-  const std::string& which = in.args.positionals().front();
   std::uint64_t removed = 0;
-  if (which == "all" && !in.args.Has("consumer")) {
+  if (!which && !in.args.Has("consumer")) {
     removed = GetStream(nats, kDeadLetterStream, false)->messages;
     PurgeStream(nats, kDeadLetterStream);
   } else {
-    for (const auto& m : Targets(nats, in.args)) {
+    for (const auto& m : Targets(nats, in.args, which)) {
       if (DeleteMessage(nats, kDeadLetterStream, m.sequence)) ++removed;
     }
   }

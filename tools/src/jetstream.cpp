@@ -82,13 +82,15 @@ StoredMessage ToStored(natsMsg* msg) {
 }
 
 void ApplyStart(jsConsumerConfig& cfg, const StartPosition& start) {
+  cfg.OptStartSeq = 0;  // the server refuses a start that does not fit the policy
+  cfg.OptStartTime = 0;
   switch (start.kind) {
     case StartPosition::Kind::kAll:
       cfg.DeliverPolicy = js_DeliverAll;
       break;
     case StartPosition::Kind::kSequence:
       cfg.DeliverPolicy = start.sequence <= 1 ? js_DeliverAll : js_DeliverByStartSequence;
-      cfg.OptStartSeq = start.sequence <= 1 ? 0 : start.sequence;
+      if (start.sequence > 1) cfg.OptStartSeq = start.sequence;
       break;
     case StartPosition::Kind::kTime:
       cfg.DeliverPolicy = js_DeliverByStartTime;
@@ -178,7 +180,6 @@ ConsumerState RecreateConsumerFrom(NatsClient& nats, std::string_view stream,
   ApplyStart(cfg, start_sequence <= first_sequence
                       ? StartPosition{}
                       : StartPosition{StartPosition::Kind::kSequence, start_sequence, 0});
-  cfg.OptStartTime = 0;
   jsConsumerInfo* created = nullptr;
   try {
     CheckNats(js_DeleteConsumer(js, stream_name.c_str(), consumer.c_str(), nullptr, &jerr),
