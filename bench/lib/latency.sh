@@ -27,6 +27,17 @@ e2e_rows() {  # FILE LABEL WHEN
     "1 hop: p50 $(calc "$hop_p50" 2) ms" "$(pct "$hop_p50" "$p50")" "— (node p50 5 ms)" "-"
 }
 
+# Splits the idle comment latency hop by hop, from the stream's own store timestamps.
+breakdown_row() {
+  "$tool" breakdown --nats "nats://127.0.0.1:$nats_port" --samples "$out/e2e-idle.samples" \
+    >"$out/breakdown.txt" 2>&1 || { fail "breakdown: $(tail -1 "$out/breakdown.txt")"; return; }
+  local f=$out/breakdown.txt s
+  s() { latency_value "$f" "stage_comment_$1" p50_ms; }
+  row "3 e2e comment idle, p50 by hop" \
+    "relay $(s 1_relay_201_to_created) + moderation $(s 2_moderation_created_to_moderated) + comments $(s 3_comments_moderated_to_updated) + query $(s 4_query_updated_to_final) ms" \
+    "1 hop: p50 $(calc "$hop_p50" 2) ms" "-" "-" "-"
+}
+
 item_latency() {
   say "== 3. end-to-end latency ($e2e_samples samples each)"
   "$tool" hop --nats "nats://127.0.0.1:$nats_port" --pg "$(bench_url)" --samples "$e2e_samples" \
@@ -35,10 +46,12 @@ item_latency() {
   say "hop floor (publish+ack, fetch, ack, one commit): $(latency_figure "$out/hop.txt" hop)"
 
   timeout 900 "$tool" e2e --posts-port "${svc_port[posts]}" --comments-port "${svc_port[comments]}" \
-    --query-db "$(query_url)" --samples "$e2e_samples" --label idle --max-seconds "$e2e_limit" >"$out/e2e-idle.txt" 2>&1 ||
+    --query-db "$(query_url)" --samples "$e2e_samples" --label idle --max-seconds "$e2e_limit" \
+    --samples-out "$out/e2e-idle.samples" >"$out/e2e-idle.txt" 2>&1 ||
     fail "e2e at idle: $(grep -v '^RESULT' "$out/e2e-idle.txt" | tail -1; grep -h 'timeouts=[1-9]\|failed=[1-9]' "$out/e2e-idle.txt")"
   say "e2e idle: comment $(latency_figure "$out/e2e-idle.txt" e2e_comment_idle); post $(latency_figure "$out/e2e-idle.txt" e2e_post_idle)"
   e2e_rows "$out/e2e-idle.txt" idle idle
+  breakdown_row
   services_alive || return 1
 
   local rate; rate=$(calc "${create_rps:-0}/2" 0)

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdio>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <stdexcept>
@@ -175,6 +176,16 @@ int RunE2e(const std::map<std::string, std::string>& args) {
   constexpr double kTimeoutMs = 5000;
   constexpr int kGiveUpAfter = 5;  // consecutive timeouts: the pipeline is not keeping up
 
+  // Wall-clock times of each sample, for `blog-bench breakdown` (correlates them with the
+  // stream's own timestamps of every hop).
+  std::ofstream trace(args.count("samples-out") ? args.at("samples-out") : "/dev/null");
+  const double wall_offset =
+      std::chrono::duration<double, std::milli>(
+          std::chrono::system_clock::now().time_since_epoch()).count() - NowMs();
+  const auto record = [&](const char* kind, const std::string& id, double t201, double seen) {
+    trace << kind << ' ' << id << ' ' << std::fixed << t201 + wall_offset << ' '
+          << seen + wall_offset << '\n';
+  };
   Arrivals arrivals(args.at("query-db"));
   HttpClient posts(host, posts_port);
   HttpClient comments(host, comments_port);
@@ -200,6 +211,7 @@ int RunE2e(const std::map<std::string, std::string>& args) {
       continue;
     }
     post_ms.push_back(post_seen - post_201);
+    record("post", post_id, post_201, post_seen);
 
     // Half the comments are rejected, half approved: both are final states.
     const std::string content = std::string(i % 2 ? "I like oranges " : "I like apples ") +
@@ -221,6 +233,7 @@ int RunE2e(const std::map<std::string, std::string>& args) {
     }
     consecutive = 0;
     comment_ms.push_back(comment_final - comment_201);
+    record("comment", comment_id, comment_201, comment_final);
   }
   background.Stop();
   PrintLatency("e2e_post_" + label, post_ms, post_timeouts);

@@ -1,7 +1,8 @@
 // blog-bench: load and measurement tools for bench/run. Every command prints RESULT lines.
 //
 //   blog-bench e2e --posts-port P --comments-port C --query-db CONNINFO --samples N
-//                  [--bg-rate R] [--label L]
+//                  [--bg-rate R] [--label L] [--max-seconds S] [--samples-out FILE]
+//   blog-bench breakdown --nats URL --samples FILE
 //   blog-bench seed --posts-port P --comments-port C --posts N --comments K [--out FILE]
 //   blog-bench publish --nats URL --events N
 //   blog-bench consume --nats URL [--stream BLOG]
@@ -16,12 +17,13 @@
 namespace bench {
 int RunE2e(const std::map<std::string, std::string>& args);
 int RunSeed(const std::map<std::string, std::string>& args);
+int RunBreakdown(const std::map<std::string, std::string>& args);
 int RunJetStream(const std::string& command, const std::map<std::string, std::string>& args);
 }  // namespace bench
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: blog-bench e2e|seed|publish|consume|purge|backlog|hop --key value ...\n");
+    std::fprintf(stderr, "usage: blog-bench e2e|seed|breakdown|publish|consume|purge|backlog|hop --key value ...\n");
     return 2;
   }
   const std::string command = argv[1];
@@ -34,6 +36,7 @@ int main(int argc, char** argv) {
   try {
     if (command == "e2e") return bench::RunE2e(args);
     if (command == "seed") return bench::RunSeed(args);
+    if (command == "breakdown") return bench::RunBreakdown(args);
     return bench::RunJetStream(command, args);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "blog-bench %s: %s\n", command.c_str(), e.what());
