@@ -32,7 +32,7 @@ void PostgresCommand(const std::string& verb) {
 void BlogSystem::StopPostgres() { PostgresCommand("stop-pg"); }
 void BlogSystem::StartPostgres() { PostgresCommand("start-pg"); }
 
-BlogSystem::BlogSystem(const std::vector<std::string>& replicas) {
+BlogSystem::BlogSystem(const std::vector<std::string>& replicas) : nats_(true) {
   log_dir_ = "/tmp/blog-e2e-" + NewUuid().substr(0, 8);
   std::system(("mkdir -p " + log_dir_).c_str());
   std::vector<std::string> instances = kServices;
@@ -63,6 +63,8 @@ std::map<std::string, std::string> BlogSystem::Env(const std::string& instance) 
   return {{"PORT", std::to_string(ports_.at(instance))},
           {"DATABASE_URL", databases_.at(ServiceOf(instance))->url()},
           {"NATS_URL", nats_.url()},
+          {"NATS_USER", ServiceOf(instance)},
+          {"NATS_PASSWORD", nats_.Password(ServiceOf(instance))},
           {"LOG_LEVEL", "info"},
           {"RETRY_BASE_MS", "100"},
           {"RETRY_MAX_MS", "1000"},
@@ -100,7 +102,10 @@ int BlogSystem::RunTool(const std::string& service, const std::vector<std::strin
   std::vector<std::string> argv = {RequireEnv("BLOG_BIN_DIR") + "/" + service + "/" + service};
   argv.insert(argv.end(), args.begin(), args.end());
   const std::string log = log_dir_ + "/" + service + "-tool-" + NewUuid().substr(0, 6) + ".log";
-  Process tool(argv, Env(service), log);
+  auto env = Env(service);
+  env["NATS_USER"] = "admin";  // operator tools run with the operator's credentials
+  env["NATS_PASSWORD"] = nats_.Password("admin");
+  Process tool(argv, env, log);
   const int status = tool.Wait(std::chrono::seconds(60));
   if (output != nullptr) *output = ReadFile(log);
   return status;

@@ -15,7 +15,8 @@ namespace blog::test {
 
 inline const std::vector<std::string> kServices = {"posts", "comments", "moderation", "query"};
 
-// Instances are named by their service ("comments") or, for extra replicas, "comments-2": a
+// NATS runs with authentication: each service connects with its own user and permissions, so
+// every end-to-end test also proves the permissions are sufficient. Instances are named by their service ("comments") or, for extra replicas, "comments-2": a
 // replica shares its service's database and durable consumers.
 class BlogSystem {
  public:

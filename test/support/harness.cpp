@@ -76,14 +76,14 @@ namespace {
 
 int RunScript(const std::string& command) { return std::system(command.c_str()); }
 
-std::string ServersCommand(int port, const std::string& dir, const std::string& verb) {
-  return "NATS_PORT=" + std::to_string(port) + " " + RequireEnv("BLOG_ROOT") + "/scripts/servers " +
-         verb + " " + dir + " >/dev/null";
+std::string ServersCommand(int port, bool auth, const std::string& dir, const std::string& verb) {
+  return "BLOG_NATS_AUTH=" + std::string(auth ? "1" : "0") + " NATS_PORT=" + std::to_string(port) +
+         " " + RequireEnv("BLOG_ROOT") + "/scripts/servers " + verb + " " + dir + " >/dev/null";
 }
 
 }  // namespace
 
-NatsServer::NatsServer() : port_(FreePort()) {
+NatsServer::NatsServer(bool auth) : auth_(auth), port_(FreePort()) {
   char pattern[] = "/tmp/blog-nats-XXXXXX";
   dir_ = mkdtemp(pattern);
   Start();
@@ -95,12 +95,23 @@ NatsServer::~NatsServer() {
 }
 
 void NatsServer::Start() {
-  if (RunScript(ServersCommand(port_, dir_, "start-nats")) != 0) {
+  if (RunScript(ServersCommand(port_, auth_, dir_, "start-nats")) != 0) {
     throw std::runtime_error("nats-server did not start on port " + std::to_string(port_));
   }
 }
 
-void NatsServer::Stop() { RunScript(ServersCommand(port_, dir_, "stop-nats")); }
+void NatsServer::Stop() { RunScript(ServersCommand(port_, auth_, dir_, "stop-nats")); }
+
+std::string NatsServer::Password(const std::string& user) const {
+  if (!auth_) return "";
+  std::string key = "NATS_PASSWORD_";
+  for (const char c : user) key.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+  std::istringstream lines(ReadFile(dir_ + "/nats-credentials.env"));
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind(key + "=", 0) == 0) return line.substr(key.size() + 1);
+  }
+  return "";
+}
 
 Process::Process(std::vector<std::string> argv, std::map<std::string, std::string> env,
                  std::string log_path)

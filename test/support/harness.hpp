@@ -45,10 +45,12 @@ class TempDatabase {
   std::string url_;
 };
 
-// A nats-server with JetStream in its own temp folder, started through scripts/servers.
+// A nats-server with JetStream in its own temp folder, started through scripts/servers. With
+// `auth`, every service has its own user and permissions (scripts/nats-auth) and anonymous
+// connections are refused.
 class NatsServer {
  public:
-  NatsServer();
+  explicit NatsServer(bool auth = false);
   ~NatsServer();
   NatsServer(const NatsServer&) = delete;
   NatsServer& operator=(const NatsServer&) = delete;
@@ -57,8 +59,12 @@ class NatsServer {
   void Start();
   void Stop();
   std::string url() const { return "nats://127.0.0.1:" + std::to_string(port_); }
+  bool auth() const { return auth_; }
+  // The password of `user` ("posts", ..., "admin"); empty without auth.
+  std::string Password(const std::string& user) const;
 
  private:
+  bool auth_;
   int port_;
   std::string dir_;
 };

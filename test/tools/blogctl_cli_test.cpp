@@ -51,7 +51,7 @@ TEST_CASE("blogctl refuses unknown commands, options and arguments with exit cod
 }
 
 TEST_CASE("blogctl checks arguments before it connects to NATS", "[blogctl]") {
-  setenv("NATS_URL", "nats://127.0.0.1:1", 1);  // nothing listens there
+  blog::test::PointBlogctlAt("nats://127.0.0.1:1");  // nothing listens there
   const auto type = Ctl({"events", "tail", "--type", "PostDeleted"});
   CHECK(type.code == 2);
   CHECK(type.err.find("unknown event type 'PostDeleted' (known: PostCreated, CommentCreated") !=
@@ -70,7 +70,7 @@ TEST_CASE("blogctl checks arguments before it connects to NATS", "[blogctl]") {
 }
 
 TEST_CASE("blogctl exits 1 with a clear message when NATS cannot be reached", "[blogctl]") {
-  setenv("NATS_URL", "nats://127.0.0.1:1", 1);
+  blog::test::PointBlogctlAt("nats://127.0.0.1:1");
   const auto r = Ctl({"consumers"});
   CHECK(r.code == 1);
   CHECK(r.err.find("cannot reach NATS at nats://127.0.0.1:1") != std::string::npos);

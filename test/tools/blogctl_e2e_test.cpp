@@ -62,7 +62,7 @@ bool QueryCaughtUp() {
 TEST_CASE("the running services match the catalog: their durable consumers and stored events",
           "[e2e][blogctl]") {
   BlogSystem blog;
-  setenv("NATS_URL", blog.nats().url().c_str(), 1);
+  blog::test::PointBlogctlAt(blog.nats().url(), "admin", blog.nats().Password("admin"));
   const auto post = blog.CreatePost("Catalog");
   const auto created = blog.AddComment(post, "I like apples");
   REQUIRE(created.status == 201);
@@ -110,7 +110,7 @@ TEST_CASE("a poison event is dead-lettered with its reason and, requeued after t
           "once",
           "[e2e][blogctl]") {
   BlogSystem blog;
-  setenv("NATS_URL", blog.nats().url().c_str(), 1);
+  blog::test::PointBlogctlAt(blog.nats().url(), "admin", blog.nats().Password("admin"));
   const auto post = blog.CreatePost("Poisoned");
   REQUIRE(Eventually([&] {
     return blog::test::Http(blog.Port("query"), "GET", "/posts/" + post).status == 200;
@@ -181,7 +181,7 @@ TEST_CASE("replay redelivers a service's events to its running replicas without 
           "twice",
           "[e2e][blogctl]") {
   BlogSystem blog;
-  setenv("NATS_URL", blog.nats().url().c_str(), 1);
+  blog::test::PointBlogctlAt(blog.nats().url(), "admin", blog.nats().Password("admin"));
   const auto post = blog.CreatePost("Replayed");
   const auto created = blog.AddComment(post, "orange juice");
   REQUIRE(created.status == 201);

@@ -28,7 +28,7 @@ struct Fixture {
   std::unique_ptr<blog::NatsClient> nats;
 
   Fixture() {
-    setenv("NATS_URL", server.url().c_str(), 1);
+    blog::test::PointBlogctlAt(server.url());
     blog::NatsSettings settings{.urls = {server.url()},
                                 .user = "",
                                 .password = "",

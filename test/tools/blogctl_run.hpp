@@ -27,6 +27,19 @@ struct CtlResult {
   }
 };
 
+// Points blogctl (and anything else reading NATS_URL) at a server, as `user` when not empty.
+inline void PointBlogctlAt(const std::string& url, const std::string& user = {},
+                           const std::string& password = {}) {
+  setenv("NATS_URL", url.c_str(), 1);
+  if (user.empty()) {
+    unsetenv("NATS_USER");
+    unsetenv("NATS_PASSWORD");
+  } else {
+    setenv("NATS_USER", user.c_str(), 1);
+    setenv("NATS_PASSWORD", password.c_str(), 1);
+  }
+}
+
 inline CtlResult Ctl(const std::vector<std::string>& args,
                      const std::function<bool()>& interrupted = [] { return false; }) {
   std::ostringstream out;

@@ -15,7 +15,7 @@ using namespace std::chrono_literals;
 TEST_CASE("a client's trace id reaches every event and a log line of every service",
           "[e2e][trace]") {
   BlogSystem blog;
-  setenv("NATS_URL", blog.nats().url().c_str(), 1);
+  blog::test::PointBlogctlAt(blog.nats().url(), "admin", blog.nats().Password("admin"));
   std::string trace_id = blog::NewUuid();
   trace_id.erase(std::remove(trace_id.begin(), trace_id.end(), '-'), trace_id.end());
   const std::map<std::string, std::string> headers = {
