@@ -56,6 +56,8 @@ HttpResponse HttpServer::Handle(HttpRequest& request) const {
   } else if (impl_->stopping) {
     response = ErrorResponse(503, "service is shutting down");
     response.headers.emplace_back("Connection", "close");
+  } else if (options_.admit && !options_.admit(request)) {
+    response = ErrorResponse(503, "service is starting, retry later");
   } else {
     try {
       if (request.body.size() > options_.body_limit) {

@@ -14,22 +14,6 @@ namespace {
 
 constexpr auto kRetryStartup = std::chrono::seconds(1);
 
-template <typename Fn>
-void RetryUntilAvailable(std::string_view what, Fn&& fn) {
-  for (int attempt = 1;; ++attempt) {
-    try {
-      fn();
-      return;
-    } catch (const UnavailableError& e) {
-      if (attempt == 1 || attempt % 10 == 0) {
-        log::Warn("waiting for a dependency",
-                  {{"dependency", what}, {"attempt", std::to_string(attempt)}, {"error", e.what()}});
-      }
-      std::this_thread::sleep_for(kRetryStartup);
-    }
-  }
-}
-
 void DescribeMetrics() {
   auto& m = Metrics::Global();
   m.Describe("blog_http_requests_total", "counter", "HTTP requests by method, route and status.");
@@ -66,20 +50,14 @@ int WaitForShutdownSignal() {
   return signal;
 }
 
-Service::Service(Config config, const std::vector<Migration>& migrations)
-    : config_(std::move(config)) {
+Service::Service(Config config, std::vector<Migration> migrations)
+    : config_(std::move(config)), migrations_(std::move(migrations)) {
   DescribeMetrics();
   db_ = std::make_unique<Database>(config_.database_url, config_.db_pool_size,
                                    "/" + config_.service);
-  bool fresh = false;
-  RetryUntilAvailable("postgresql", [&] { fresh = db_->Migrate(config_.service, migrations); });
   nats_ = std::make_unique<NatsClient>(config_.nats);
-  RetryUntilAvailable("nats", [&] {
-    if (!nats_->WaitConnected(std::chrono::seconds(2))) throw UnavailableError("not connected");
-    nats_->EnsureStreams();
-  });
   context_ = std::make_unique<ListenerContext>(
-      ListenerContext{config_.service, *nats_, *db_, config_.listener, fresh});
+      ListenerContext{config_.service, *nats_, *db_, config_.listener, false});
   relay_ = std::make_unique<OutboxRelay>(*db_, *nats_, config_.service);
   db_->OnOutboxCommit([relay = relay_.get()] { relay->Wake(); });
   AddOperationalRoutes();
@@ -87,12 +65,25 @@ Service::Service(Config config, const std::vector<Migration>& migrations)
 
 Service::~Service() = default;
 
-bool Service::Ready() const {
-  if (draining_) return false;
-  for (const auto& l : listeners_) {
-    if (!l->Bound()) return false;
+bool Service::WaitForStop(std::chrono::milliseconds duration) {
+  std::unique_lock lock(stop_mutex_);
+  return stop_signalled_.wait_for(lock, duration, [&] { return stop_signal_ != 0; });
+}
+
+template <typename Fn>
+bool Service::RetryUntilAvailable(std::string_view what, Fn&& fn) {
+  for (int attempt = 1;; ++attempt) {
+    try {
+      fn();
+      return true;
+    } catch (const UnavailableError& e) {
+      if (attempt == 1 || attempt % 10 == 0) {
+        log::Warn("waiting for a dependency",
+                  {{"dependency", what}, {"attempt", std::to_string(attempt)}, {"error", e.what()}});
+      }
+      if (WaitForStop(kRetryStartup)) return false;
+    }
   }
-  return nats_->Connected() && db_->Ping();
 }
 
 void Service::AddOperationalRoutes() {
@@ -101,6 +92,7 @@ void Service::AddOperationalRoutes() {
   });
   router_.Add("GET", "/readyz", [this](const HttpRequest&) {
     if (draining_) return ErrorResponse(503, "shutting down");
+    if (!started_) return ErrorResponse(503, "starting: waiting for PostgreSQL and NATS");
     if (!nats_->Connected()) return ErrorResponse(503, "nats unreachable");
     if (!db_->Ping()) return ErrorResponse(503, "database unreachable");
     for (const auto& l : listeners_) {
@@ -116,21 +108,59 @@ void Service::AddOperationalRoutes() {
   });
 }
 
-int Service::Run() {
+bool Service::StartDependencies() {
+  bool fresh = false;
+  if (!RetryUntilAvailable("postgresql", [&] { fresh = db_->Migrate(config_.service, migrations_); })) {
+    return false;
+  }
+  // A brand-new database has no state: its consumers replay from the first stored event.
+  context_->reset_consumers = fresh;
+  const bool nats_ready = RetryUntilAvailable("nats", [&] {
+    if (!nats_->WaitConnected(std::chrono::seconds(2))) throw UnavailableError("not connected");
+    nats_->EnsureStreams();
+  });
+  if (!nats_ready) return false;
   for (auto& listener : listeners_) {
-    RetryUntilAvailable("nats", [&] { listener->Start(); });
+    if (!RetryUntilAvailable("nats", [&] { listener->Start(); })) return false;
   }
   relay_->Start();
+  return true;
+}
+
+int Service::Run() {
+  // Signals are blocked in every thread; this one turns them into a stop request.
+  std::thread([this] {
+    const int signal = WaitForShutdownSignal();
+    {
+      const std::lock_guard lock(stop_mutex_);
+      stop_signal_ = signal;
+    }
+    stop_signalled_.notify_all();
+  }).detach();
+
   HttpServer server(HttpServerOptions{.host = "0.0.0.0",
                                       .port = config_.port,
                                       .body_limit = config_.body_limit,
-                                      .cors_origins = config_.cors_origins},
+                                      .cors_origins = config_.cors_origins,
+                                      .admit = [this](const HttpRequest& request) {
+                                        return started_.load() || request.path == "/healthz" ||
+                                               request.path == "/readyz" ||
+                                               request.path == "/metrics";
+                                      }},
                     router_);
   server.Start();
-  log::Info("service started", {{"port", std::to_string(config_.port)}});
+  if (StartDependencies()) {
+    started_ = true;
+    log::Info("service started", {{"port", std::to_string(config_.port)}});
+    WaitForStop(std::chrono::hours(24 * 365 * 100));
+  }
 
-  const int signal = WaitForShutdownSignal();
   const auto started = std::chrono::steady_clock::now();
+  int signal = 0;
+  {
+    const std::lock_guard lock(stop_mutex_);
+    signal = stop_signal_;
+  }
   log::Info("shutdown started", {{"signal", std::to_string(signal)}});
   // Bound the whole drain: a stuck dependency must not keep the process alive forever.
   std::thread([timeout = config_.shutdown_timeout] {
@@ -140,11 +170,11 @@ int Service::Run() {
   }).detach();
 
   draining_ = true;
-  std::this_thread::sleep_for(config_.shutdown_delay);
+  if (started_) std::this_thread::sleep_for(config_.shutdown_delay);
   server.Stop(config_.shutdown_timeout / 2);
   for (auto& listener : listeners_) listener->Stop();
   relay_->Stop();
-  const bool flushed = relay_->Flush(config_.shutdown_timeout / 4);
+  const bool flushed = started_ && relay_->Flush(config_.shutdown_timeout / 4);
   nats_->Drain(std::chrono::seconds(2));
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                       std::chrono::steady_clock::now() - started)

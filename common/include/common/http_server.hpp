@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -22,6 +23,9 @@ struct HttpServerOptions {
   int port = 0;
   std::size_t body_limit = 1 << 20;
   std::vector<std::string> cors_origins;  // "*" allows any origin
+  // When set and false for a request, it is answered 503 without routing (a service that has
+  // not finished starting serves only its health endpoints).
+  std::function<bool(const HttpRequest&)> admit;
 };
 
 class HttpServer {

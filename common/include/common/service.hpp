@@ -6,16 +6,19 @@
 //     });
 //   }
 //
-// Start-up: configuration from the environment, JSON logs, PostgreSQL (waits until reachable,
-// then migrates), NATS (waits until reachable, then makes sure the streams exist), the outbox
-// relay, the listeners, then the HTTP port with /healthz, /readyz and /metrics added.
-// Shutdown on SIGTERM or SIGINT, bounded by SHUTDOWN_TIMEOUT_MS: /readyz fails first (for
-// SHUTDOWN_DELAY_MS, so load balancers stop sending), then the port refuses new requests and
-// in-flight ones finish, listeners finish their current message, the outbox is flushed, and
-// pending acks are sent; exit code 0.
+// Start-up: configuration from the environment and JSON logs; then the HTTP port opens at once,
+// with /healthz (200), /readyz and /metrics, while every other route answers 503 until the
+// service has started; then PostgreSQL (waits until reachable, then migrates), NATS (waits until
+// reachable, then makes sure the streams exist), the listeners and the outbox relay.
+// Shutdown on SIGTERM or SIGINT, also while still waiting for a dependency, bounded by
+// SHUTDOWN_TIMEOUT_MS: /readyz fails first (for SHUTDOWN_DELAY_MS, so load balancers stop
+// sending), then the port refuses new requests and in-flight ones finish, listeners finish their
+// current message, the outbox is flushed, and pending acks are sent; exit code 0.
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <functional>
 #include <memory>
 #include <string_view>
@@ -33,8 +36,9 @@ namespace blog {
 
 class Service {
  public:
-  // Connects to PostgreSQL and NATS (waiting for them) and applies `migrations`.
-  Service(Config config, const std::vector<Migration>& migrations);
+  // Prepares the database pool and the NATS connection without waiting for either; Run()
+  // waits for them and applies `migrations`.
+  Service(Config config, std::vector<Migration> migrations);
   ~Service();
   Service(const Service&) = delete;
   Service& operator=(const Service&) = delete;
@@ -45,8 +49,6 @@ class Service {
   Database& db() { return *db_; }
   NatsClient& nats() { return *nats_; }
   Router& routes() { return router_; }
-  // True when this start created the database schema from nothing.
-  bool fresh_database() const { return context_->reset_consumers; }
 
   // Adds a listener; started by Run(). `L` is a Listener<Event> subclass.
   template <typename L, typename... Args>
@@ -57,12 +59,19 @@ class Service {
     return ref;
   }
 
-  // Serves until SIGTERM/SIGINT, then shuts down as described above. Returns the exit code.
+  // Starts, serves until SIGTERM/SIGINT, then shuts down as described above. Returns the exit
+  // code.
   int Run();
 
  private:
   void AddOperationalRoutes();
-  bool Ready() const;
+  // Waits for PostgreSQL and NATS, migrates, starts listeners and relay. False when a shutdown
+  // signal arrived first.
+  bool StartDependencies();
+  // Sleeps up to `duration`; returns early (true) when a shutdown signal has arrived.
+  bool WaitForStop(std::chrono::milliseconds duration);
+  template <typename Fn>
+  bool RetryUntilAvailable(std::string_view what, Fn&& fn);
 
   Config config_;
   std::unique_ptr<Database> db_;
@@ -70,8 +79,13 @@ class Service {
   std::unique_ptr<ListenerContext> context_;
   std::unique_ptr<OutboxRelay> relay_;
   std::vector<std::unique_ptr<ListenerBase>> listeners_;
+  std::vector<Migration> migrations_;
   Router router_;
+  std::atomic<bool> started_{false};
   std::atomic<bool> draining_{false};
+  std::mutex stop_mutex_;
+  std::condition_variable stop_signalled_;
+  int stop_signal_ = 0;  // guarded by stop_mutex_
 };
 
 // Boundary for main(): builds the Service from the environment, lets `wire` add routes and
