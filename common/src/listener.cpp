@@ -197,6 +197,11 @@ bool Process(natsMsg* msg, ListenerContext& context, const std::string& consumer
     metrics.Observe("blog_handler_duration_seconds", labels,
                     std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
                         .count());
+    // One line per handled event, carrying the event's trace_id: a request can be followed
+    // through every service's log, not only through those with an HTTP edge.
+    log::Info(duplicate ? "event skipped: already applied" : "event applied",
+              {{"consumer", consumer}, {"event_id", incoming.meta.id},
+               {"sequence", std::to_string(incoming.stream_sequence)}});
     return true;
   } catch (const UnavailableError& e) {
     log::Warn("event deferred: database unavailable", {{"consumer", consumer}, {"error", e.what()}});
