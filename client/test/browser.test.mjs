@@ -24,10 +24,16 @@ const settle = { timeout: 30_000 }; // moderation goes through three services an
 let context;
 let profile;
 const pageErrors = [];
+const foreignRequests = [];
 
 async function openPage(configOverride) {
   const page = await context.newPage();
   page.on("pageerror", (e) => pageErrors.push(`${page.url()}: ${e.message}`));
+  const allowed = new Set([clientUrl, ...Object.values(api)].map((u) => new URL(u).origin));
+  page.on("request", (r) => {
+    const url = new URL(r.url());
+    if (url.protocol !== "data:" && !allowed.has(url.origin)) foreignRequests.push(r.url());
+  });
   page.on("console", (m) => {
     // Chromium logs every 4xx fetch; the tests provoke some on purpose.
     if (m.type() === "error" && !/status of 4\d\d/.test(m.text())) pageErrors.push(m.text());
@@ -197,7 +203,8 @@ describe("the blog page", () => {
     await page.close();
   });
 
-  test("the page raised no script errors", () => {
+  test("the page raised no script errors and fetched nothing from other hosts", () => {
     assert.deepEqual(pageErrors, []);
+    assert.deepEqual(foreignRequests, [], "no external fonts, scripts or CDNs");
   });
 });
