@@ -1,15 +1,15 @@
 #include "common/catalog.hpp"
 
-#include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
 #include <algorithm>
 #include <cctype>
 #include <cstdint>
 #include <tuple>
 #include <type_traits>
 #include <variant>
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 #include "common/codec.hpp"
 #include "common/events.hpp"
@@ -134,14 +134,16 @@ Value EnvelopeSchema(const EventDescription& e, const Value& data_schema, Alloca
               a);
   s.AddMember("type", "object", a);
   Value required(rapidjson::kArrayType);
-  for (const char* key : {"specversion", "id", "source", "type", "time", "datacontenttype", "data"}) {
+  for (const char* key :
+       {"specversion", "id", "source", "type", "time", "datacontenttype", "data"}) {
     required.PushBack(Value(rapidjson::StringRef(key)), a);
   }
   s.AddMember("required", required, a);
   Value props(rapidjson::kObjectType);
   props.AddMember("specversion", ConstSchema(a, "1.0"), a);
-  Value id = StringSchema(a, "Unique per occurrence; also the Nats-Msg-Id header and the "
-                             "consumers' inbox key.");
+  Value id = StringSchema(a,
+                          "Unique per occurrence; also the Nats-Msg-Id header and the "
+                          "consumers' inbox key.");
   id.AddMember("minLength", 1, a);
   id.AddMember("maxLength", 200, a);
   props.AddMember("id", id, a);

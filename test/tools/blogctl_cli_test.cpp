@@ -1,7 +1,7 @@
 // blogctl's command line: usage errors, help, exit codes, and the catalog-only commands.
-#include <catch2/catch.hpp>
-
 #include <cstdlib>
+
+#include <catch2/catch.hpp>
 
 #include "blogctl_run.hpp"
 
@@ -16,9 +16,8 @@ TEST_CASE("blogctl without a command prints the commands and exits 2", "[blogctl
 
 TEST_CASE("every blogctl command answers --help with its usage and exit code 0", "[blogctl]") {
   const std::vector<std::vector<std::string>> commands = {
-      {"events", "tail"}, {"events", "stats"}, {"consumers"},       {"flow"},
-      {"replay"},         {"dlq", "list"},     {"dlq", "show"},     {"dlq", "requeue"},
-      {"dlq", "purge"},   {"schema"}};
+      {"events", "tail"}, {"events", "stats"}, {"consumers"},      {"flow"},         {"replay"},
+      {"dlq", "list"},    {"dlq", "show"},     {"dlq", "requeue"}, {"dlq", "purge"}, {"schema"}};
   for (auto words : commands) {
     std::string name;
     for (const auto& w : words) name += (name.empty() ? "" : " ") + w;
@@ -34,8 +33,7 @@ TEST_CASE("every blogctl command answers --help with its usage and exit code 0",
   CHECK(Ctl({"dlq", "-h"}).code == 0);
 }
 
-TEST_CASE("blogctl refuses unknown commands, options and arguments with exit code 2",
-          "[blogctl]") {
+TEST_CASE("blogctl refuses unknown commands, options and arguments with exit code 2", "[blogctl]") {
   CHECK(Ctl({"frobnicate"}).code == 2);
   CHECK(Ctl({"events"}).code == 2);
   CHECK(Ctl({"dlq", "explode"}).code == 2);
@@ -80,7 +78,8 @@ TEST_CASE("blogctl flow prints each event with its producer and durable consumer
   const auto r = Ctl({"flow"});
   REQUIRE(r.code == 0);
   CHECK(r.out.find("CommentCreated    blog.comment.created    comments      moderation "
-                   "(moderation-CommentCreated), query (query-CommentCreated)") != std::string::npos);
+                   "(moderation-CommentCreated), query (query-CommentCreated)") !=
+        std::string::npos);
   CHECK(r.out.find("moderation  --CommentModerated-->  comments") != std::string::npos);
 
   const auto json = Ctl({"flow", "--json"});

@@ -1,16 +1,16 @@
 // blogctl against the four running services: the catalog matches what they do, dead letters
 // are requeued and applied once, and replay redelivers without applying anything twice.
-#include <catch2/catch.hpp>
-
-#include <pqxx/pqxx>
-
 #include <map>
 #include <set>
 
-#include "blog_system.hpp"
-#include "blogctl_run.hpp"
+#include <catch2/catch.hpp>
+#include <pqxx/pqxx>
+
 #include "common/catalog.hpp"
 #include "common/listener.hpp"
+
+#include "blog_system.hpp"
+#include "blogctl_run.hpp"
 #include "exposition.hpp"
 
 using blog::test::BlogSystem;
@@ -106,15 +106,15 @@ TEST_CASE("the running services match the catalog: their durable consumers and s
   CHECK(flow.out.find("comments    --CommentUpdated-->    query") != std::string::npos);
 }
 
-TEST_CASE("a poison event is dead-lettered with its reason and, requeued after the fix, applied "
-          "once",
-          "[e2e][blogctl]") {
+TEST_CASE(
+    "a poison event is dead-lettered with its reason and, requeued after the fix, applied "
+    "once",
+    "[e2e][blogctl]") {
   BlogSystem blog;
   blog::test::PointBlogctlAt(blog.nats().url(), "admin", blog.nats().Password("admin"));
   const auto post = blog.CreatePost("Poisoned");
-  REQUIRE(Eventually([&] {
-    return blog::test::Http(blog.Port("query"), "GET", "/posts/" + post).status == 200;
-  }));
+  REQUIRE(Eventually(
+      [&] { return blog::test::Http(blog.Port("query"), "GET", "/posts/" + post).status == 200; }));
   {
     pqxx::connection conn(blog.DatabaseUrl("query"));
     pqxx::nontransaction(conn).exec("ALTER TABLE comments RENAME TO comments_away");
@@ -147,8 +147,8 @@ TEST_CASE("a poison event is dead-lettered with its reason and, requeued after t
     pqxx::connection conn(blog.DatabaseUrl("query"));
     pqxx::nontransaction(conn).exec("ALTER TABLE comments_away RENAME TO comments");
   }
-  const double duplicates_before =
-      Metric(blog, "moderation", "blog_events_duplicate_total", {{"consumer", "moderation-CommentCreated"}});
+  const double duplicates_before = Metric(blog, "moderation", "blog_events_duplicate_total",
+                                          {{"consumer", "moderation-CommentCreated"}});
   const auto requeue = Ctl({"dlq", "requeue", "all"});
   INFO(requeue.err);
   REQUIRE(requeue.code == 0);
@@ -173,13 +173,15 @@ TEST_CASE("a poison event is dead-lettered with its reason and, requeued after t
   CHECK(ids_per_type["CommentCreated"].size() == 1);  // the requeued copy has the same event id
   CHECK(copies_per_type["CommentCreated"] == 2);
   CHECK(ids_per_type["CommentUpdated"].size() == 1);
-  const auto view = blog::test::ParseJson(blog::test::Http(blog.Port("query"), "GET", "/posts/" + post).body);
+  const auto view =
+      blog::test::ParseJson(blog::test::Http(blog.Port("query"), "GET", "/posts/" + post).body);
   CHECK(view["comments"].Size() == 1);
 }
 
-TEST_CASE("replay redelivers a service's events to its running replicas without applying any "
-          "twice",
-          "[e2e][blogctl]") {
+TEST_CASE(
+    "replay redelivers a service's events to its running replicas without applying any "
+    "twice",
+    "[e2e][blogctl]") {
   BlogSystem blog;
   blog::test::PointBlogctlAt(blog.nats().url(), "admin", blog.nats().Password("admin"));
   const auto post = blog.CreatePost("Replayed");
@@ -189,20 +191,22 @@ TEST_CASE("replay redelivers a service's events to its running replicas without 
   REQUIRE(Eventually([&] { return blog.QueryStatus(post, comment) == "rejected"; }));
   REQUIRE(Eventually(QueryCaughtUp));
   const auto before = blog::test::Http(blog.Port("query"), "GET", "/posts").body;
-  const double duplicates_before =
-      Metric(blog, "query", "blog_events_duplicate_total", {});
+  const double duplicates_before = Metric(blog, "query", "blog_events_duplicate_total", {});
 
   const auto replay = Ctl({"replay", "query", "--from", "1"});
   INFO(replay.err);
   REQUIRE(replay.code == 0);
-  CHECK(replay.out.find("query-PostCreated: recreated to deliver from sequence 1") != std::string::npos);
+  CHECK(replay.out.find("query-PostCreated: recreated to deliver from sequence 1") !=
+        std::string::npos);
   CHECK(replay.out.find("query-CommentCreated: recreated") != std::string::npos);
   CHECK(replay.out.find("query-CommentUpdated: recreated") != std::string::npos);
 
   // PostCreated, CommentCreated and CommentUpdated come again; the inbox skips all three.
-  CHECK(Eventually([&] {
-    return Metric(blog, "query", "blog_events_duplicate_total", {}) == duplicates_before + 3;
-  }, 20s));
+  CHECK(Eventually(
+      [&] {
+        return Metric(blog, "query", "blog_events_duplicate_total", {}) == duplicates_before + 3;
+      },
+      20s));
   CHECK(Eventually(QueryCaughtUp));
   CHECK(blog::test::Http(blog.Port("query"), "GET", "/posts").body == before);
 

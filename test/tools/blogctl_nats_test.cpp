@@ -1,15 +1,15 @@
 // blogctl against a real nats-server: tail, stats, dead letters and replay (no services needed).
-#include <catch2/catch.hpp>
-
-#include <nats/nats.h>
-
 #include <thread>
 
-#include "blogctl_run.hpp"
+#include <catch2/catch.hpp>
+#include <nats/nats.h>
+
 #include "common/codec.hpp"
 #include "common/dead_letter.hpp"
 #include "common/events.hpp"
 #include "common/ids.hpp"
+
+#include "blogctl_run.hpp"
 #include "harness.hpp"
 #include "jetstream.hpp"
 #include "nats_native.hpp"
@@ -44,9 +44,11 @@ struct Fixture {
   // Stores `event` as a service would; returns its event id.
   std::string Store(const blog::AnyEvent& event, const std::string& source = "/test") {
     const std::string id = blog::NewUuid();
-    const auto body = blog::EncodeEvent(event, {.id = id, .source = source, .time = blog::NowRfc3339()});
-    nats->Publish(blog::SubjectOf(event), body,
-                  {{std::string(blog::kMsgIdHeader), id}, {std::string(blog::kTraceParentHeader), kTrace}});
+    const auto body =
+        blog::EncodeEvent(event, {.id = id, .source = source, .time = blog::NowRfc3339()});
+    nats->Publish(
+        blog::SubjectOf(event), body,
+        {{std::string(blog::kMsgIdHeader), id}, {std::string(blog::kTraceParentHeader), kTrace}});
     return id;
   }
 
@@ -86,7 +88,8 @@ struct Fixture {
     natsMsgList list{};
     blog::CheckNats(natsSubscription_Fetch(&list, sub, n, 5000, &jerr), "fetch", jerr);
     REQUIRE(list.Count == n);
-    for (int i = 0; i < list.Count; ++i) REQUIRE(natsMsg_AckSync(list.Msgs[i], nullptr, &jerr) == NATS_OK);
+    for (int i = 0; i < list.Count; ++i)
+      REQUIRE(natsMsg_AckSync(list.Msgs[i], nullptr, &jerr) == NATS_OK);
     natsMsgList_Destroy(&list);
     natsSubscription_Destroy(sub);
   }
@@ -115,7 +118,8 @@ TEST_CASE("events tail prints stored events readably, oldest first, and filters 
   const auto lines = all.Lines();
   REQUIRE(lines.size() == 5);
   CHECK(lines[0].rfind("#1  20", 0) == 0);
-  CHECK(lines[0].find("  PostCreated  id=" + post.id + " title=Hello version=0  (/posts, trace "
+  CHECK(lines[0].find("  PostCreated  id=" + post.id +
+                      " title=Hello version=0  (/posts, trace "
                       "0af7651916cd43dd8448eb211c80319c)") != std::string::npos);
   CHECK(lines[2].find("CommentCreated  id=") != std::string::npos);
   CHECK(lines[2].find("content=\"I like apples\" status=pending version=0") != std::string::npos);
@@ -167,7 +171,8 @@ TEST_CASE("events tail shows an undecodable event with its error instead of hidi
   const auto lines = Ctl({"events", "tail"}).Lines();
   REQUIRE(lines.size() == 1);
   INFO(lines[0]);
-  CHECK(lines[0].find("blog.post.created  UNDECODABLE (invalid JSON at offset ") != std::string::npos);
+  CHECK(lines[0].find("blog.post.created  UNDECODABLE (invalid JSON at offset ") !=
+        std::string::npos);
   const auto doc = ParseDoc(Ctl({"events", "tail", "--json"}).Lines().at(0));
   CHECK(doc["event"].IsNull());
   CHECK(std::string(doc["body"].GetString()) == "not json at all");
@@ -221,9 +226,10 @@ TEST_CASE("events stats counts events per type and dead letters per consumer",
   CHECK(doc["dead_letters"]["by_consumer"]["query-CommentCreated"].GetUint64() == 1);
 }
 
-TEST_CASE("a dead letter is listed with its reason and requeued with a new message id and the "
-          "same event",
-          "[integration][blogctl]") {
+TEST_CASE(
+    "a dead letter is listed with its reason and requeued with a new message id and the "
+    "same event",
+    "[integration][blogctl]") {
   Fixture f;
   const auto post = Post("Dead");
   f.Store(post);
@@ -231,12 +237,13 @@ TEST_CASE("a dead letter is listed with its reason and requeued with a new messa
   const auto event_id = f.Store(comment);
   const auto original = blog::ctl::GetMessage(*f.nats, "BLOG", 2);
   REQUIRE(original);
-  blog::PublishDeadLetter(*f.nats, {.consumer = "query-CommentCreated",
-                                    .original_subject = "blog.comment.created",
-                                    .original_sequence = 2,
-                                    .error = "handler failed 5 times: relation \"comments\" does not exist",
-                                    .traceparent = kTrace,
-                                    .body = original->data});
+  blog::PublishDeadLetter(*f.nats,
+                          {.consumer = "query-CommentCreated",
+                           .original_subject = "blog.comment.created",
+                           .original_sequence = 2,
+                           .error = "handler failed 5 times: relation \"comments\" does not exist",
+                           .traceparent = kTrace,
+                           .body = original->data});
 
   const auto list = Ctl({"dlq", "list"});
   REQUIRE(list.code == 0);
@@ -280,16 +287,18 @@ TEST_CASE("an undecodable dead letter is not requeued, and purge removes dead le
           "[integration][blogctl]") {
   Fixture f;
   for (int i = 1; i <= 3; ++i) {
-    blog::PublishDeadLetter(*f.nats, {.consumer = i == 3 ? "comments-PostCreated" : "query-PostCreated",
-                                      .original_subject = "blog.post.created",
-                                      .original_sequence = static_cast<std::uint64_t>(i),
-                                      .error = "undecodable event: invalid JSON",
-                                      .traceparent = "",
-                                      .body = "garbage " + std::to_string(i)});
+    blog::PublishDeadLetter(*f.nats,
+                            {.consumer = i == 3 ? "comments-PostCreated" : "query-PostCreated",
+                             .original_subject = "blog.post.created",
+                             .original_sequence = static_cast<std::uint64_t>(i),
+                             .error = "undecodable event: invalid JSON",
+                             .traceparent = "",
+                             .body = "garbage " + std::to_string(i)});
   }
   const auto requeue = Ctl({"dlq", "requeue", "all", "--json"});
   CHECK(requeue.code == 1);
-  CHECK(requeue.err.find("dead letter #1 not requeued: the event is undecodable") != std::string::npos);
+  CHECK(requeue.err.find("dead letter #1 not requeued: the event is undecodable") !=
+        std::string::npos);
   const auto doc = ParseDoc(requeue.out);
   CHECK(doc["requeued"].Empty());
   CHECK(doc["refused"].Size() == 3);
@@ -331,11 +340,13 @@ TEST_CASE("replay refuses to skip unacknowledged events and changes nothing when
 
   const auto dry = Ctl({"replay", "query", "--type", "PostCreated", "--from", "1", "--dry-run"});
   CHECK(dry.code == 0);
-  CHECK(dry.out.find("query-PostCreated: would recreate to deliver from sequence 1") != std::string::npos);
+  CHECK(dry.out.find("query-PostCreated: would recreate to deliver from sequence 1") !=
+        std::string::npos);
   CHECK(blog::ctl::GetConsumer(*f.nats, "BLOG", "query-PostCreated")->ack_floor == 2);
 }
 
-TEST_CASE("replay recreates a consumer at the sequence with its settings", "[integration][blogctl]") {
+TEST_CASE("replay recreates a consumer at the sequence with its settings",
+          "[integration][blogctl]") {
   Fixture f;
   for (int i = 0; i < 4; ++i) f.Store(Post("P" + std::to_string(i)));
   f.CreateDurable("query-PostCreated", "blog.post.created");
@@ -361,10 +372,12 @@ TEST_CASE("replay recreates a consumer at the sequence with its settings", "[int
   REQUIRE(all.code == 0);
   CHECK(all.out.find("recreated to deliver from sequence 1 (all; acknowledged up to ") !=
         std::string::npos);
-  CHECK(all.out.find(": 4 blog.post.created event(s) will be delivered again") != std::string::npos);
+  CHECK(all.out.find(": 4 blog.post.created event(s) will be delivered again") !=
+        std::string::npos);
   CHECK(blog::ctl::GetConsumer(*f.nats, "BLOG", "query-PostCreated")->deliver_policy == "all");
 
-  const auto skip = Ctl({"replay", "query", "--type", "PostCreated", "--from", "4", "--allow-skip"});
+  const auto skip =
+      Ctl({"replay", "query", "--type", "PostCreated", "--from", "4", "--allow-skip"});
   REQUIRE(skip.code == 0);
   CHECK(skip.out.find("; 3 unprocessed event(s) skipped") != std::string::npos);
   CHECK(blog::ctl::GetConsumer(*f.nats, "BLOG", "query-PostCreated")->pending == 1);

@@ -40,8 +40,9 @@ inline void PointBlogctlAt(const std::string& url, const std::string& user = {},
   }
 }
 
-inline CtlResult Ctl(const std::vector<std::string>& args,
-                     const std::function<bool()>& interrupted = [] { return false; }) {
+inline CtlResult Ctl(
+    const std::vector<std::string>& args,
+    const std::function<bool()>& interrupted = [] { return false; }) {
   std::ostringstream out;
   std::ostringstream err;
   CtlResult r;

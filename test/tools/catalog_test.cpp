@@ -1,12 +1,13 @@
 // The event catalog: flow table, schemas and examples derived from the event structs.
-#include <catch2/catch.hpp>
-#include <rapidjson/document.h>
+#include "common/catalog.hpp"
 
 #include <algorithm>
 #include <set>
 #include <string>
 
-#include "common/catalog.hpp"
+#include <catch2/catch.hpp>
+#include <rapidjson/document.h>
+
 #include "common/codec.hpp"
 #include "common/events.hpp"
 
@@ -70,9 +71,11 @@ TEST_CASE("an event schema requires every envelope attribute and every data fiel
     const auto schema = Json(e.schema_json);
     CHECK(std::string(schema["$schema"].GetString()) ==
           "https://json-schema.org/draft/2020-12/schema");
-    CHECK(std::string(schema["$id"].GetString()) == "https://blog.example/schemas/" + e.type + ".json");
+    CHECK(std::string(schema["$id"].GetString()) ==
+          "https://blog.example/schemas/" + e.type + ".json");
     const auto required = Strings(schema["required"]);
-    for (const char* key : {"specversion", "id", "source", "type", "time", "datacontenttype", "data"}) {
+    for (const char* key :
+         {"specversion", "id", "source", "type", "time", "datacontenttype", "data"}) {
       CHECK(std::find(required.begin(), required.end(), key) != required.end());
     }
     CHECK(std::string(schema["properties"]["type"]["const"].GetString()) == e.type);

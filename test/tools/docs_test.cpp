@@ -1,12 +1,13 @@
 // The committed docs/ must be what `blogctl schema` generates from the current catalog.
-#include <catch2/catch.hpp>
+#include "docs.hpp"
 
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
+#include <catch2/catch.hpp>
+
 #include "blogctl.hpp"
-#include "docs.hpp"
 
 namespace {
 

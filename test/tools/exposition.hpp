@@ -57,21 +57,27 @@ inline Exposition ParseExposition(const std::string& text) {
       std::string rest;
       std::getline(words, rest);
       if (!rest.empty() && rest[0] == ' ') rest.erase(0, 1);
-      if (kind == "TYPE") out.types[family] = rest;
-      else if (kind == "HELP") out.help[family] = rest;
-      else fail("unknown comment");
+      if (kind == "TYPE")
+        out.types[family] = rest;
+      else if (kind == "HELP")
+        out.help[family] = rest;
+      else
+        fail("unknown comment");
       continue;
     }
     Sample s;
     std::size_t i = 0;
-    while (i < line.size() && (std::isalnum(static_cast<unsigned char>(line[i])) || line[i] == '_' || line[i] == ':')) ++i;
+    while (i < line.size() &&
+           (std::isalnum(static_cast<unsigned char>(line[i])) || line[i] == '_' || line[i] == ':'))
+      ++i;
     s.name = line.substr(0, i);
     if (s.name.empty()) fail("no metric name");
     if (i < line.size() && line[i] == '{') {
       ++i;
       while (i < line.size() && line[i] != '}') {
         const auto eq = line.find('=', i);
-        if (eq == std::string::npos || eq + 1 >= line.size() || line[eq + 1] != '"') fail("bad label");
+        if (eq == std::string::npos || eq + 1 >= line.size() || line[eq + 1] != '"')
+          fail("bad label");
         const std::string key = line.substr(i, eq - i);
         std::string value;
         std::size_t j = eq + 2;

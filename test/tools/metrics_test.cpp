@@ -1,8 +1,8 @@
 // Every service's /metrics is valid Prometheus text, and its counters move with real traffic.
-#include <catch2/catch.hpp>
-
 #include <map>
 #include <set>
+
+#include <catch2/catch.hpp>
 
 #include "blog_system.hpp"
 #include "exposition.hpp"
@@ -36,7 +36,8 @@ void CheckWellFormed(const std::string& service, const Exposition& e) {
     for (const char* suffix : {"_bucket", "_sum", "_count"}) {
       const std::string base = s.name.substr(0, s.name.size() - std::string(suffix).size());
       if (s.name.size() > std::string(suffix).size() &&
-          s.name.compare(s.name.size() - std::string(suffix).size(), std::string::npos, suffix) == 0 &&
+          s.name.compare(s.name.size() - std::string(suffix).size(), std::string::npos, suffix) ==
+              0 &&
           e.types.count(base) > 0 && e.types.at(base) == "histogram") {
         family = base;
       }
@@ -79,9 +80,11 @@ TEST_CASE("metrics of every service parse and their counters move after a post a
   const auto list = blog::test::ParseJson(created.body);
   const std::string comment = list[0]["id"].GetString();
   REQUIRE(Eventually([&] { return blog.QueryStatus(post, comment) == "approved"; }));
-  CHECK(Http(blog.Port("query"), "GET", "/posts/00000000-0000-4000-8000-000000000000").status == 404);
+  CHECK(Http(blog.Port("query"), "GET", "/posts/00000000-0000-4000-8000-000000000000").status ==
+        404);
 
-  const auto delta = [&](const std::string& service, const std::string& name, const Labels& labels) {
+  const auto delta = [&](const std::string& service, const std::string& name,
+                         const Labels& labels) {
     return Scrape(blog, service).Sum(name, labels) - before[service].Sum(name, labels);
   };
   // The last acknowledgement is counted just after the commit the query read model shows.
@@ -92,7 +95,8 @@ TEST_CASE("metrics of every service parse and their counters move after a post a
   // HTTP: requests by route and status, with the latency histogram.
   CHECK(delta("posts", "blog_http_requests_total",
               {{"method", "POST"}, {"route", "/posts/create"}, {"status", "201"}}) == 1);
-  CHECK(delta("posts", "blog_http_request_duration_seconds_count", {{"route", "/posts/create"}}) == 1);
+  CHECK(delta("posts", "blog_http_request_duration_seconds_count", {{"route", "/posts/create"}}) ==
+        1);
   CHECK(delta("comments", "blog_http_requests_total",
               {{"method", "POST"}, {"route", "/posts/{id}/comments"}, {"status", "201"}}) == 1);
   CHECK(delta("query", "blog_http_requests_total",

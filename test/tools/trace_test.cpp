@@ -1,11 +1,12 @@
 // One W3C trace id, given by the client, follows a comment through every hop and every service.
+#include <algorithm>
+
 #include <catch2/catch.hpp>
 
-#include <algorithm>
+#include "common/ids.hpp"
 
 #include "blog_system.hpp"
 #include "blogctl_run.hpp"
-#include "common/ids.hpp"
 
 using blog::test::BlogSystem;
 using blog::test::Eventually;

@@ -17,8 +17,8 @@ class UsageError : public std::runtime_error {
 };
 
 struct OptionSpec {
-  std::string name;       // without the dashes: "from"
-  std::string value;      // placeholder of its value ("SEQ|TIME"), empty for a flag
+  std::string name;   // without the dashes: "from"
+  std::string value;  // placeholder of its value ("SEQ|TIME"), empty for a flag
   std::string help;
 };
 

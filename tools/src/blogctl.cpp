@@ -3,11 +3,12 @@
 #include <memory>
 #include <optional>
 
-#include "commands.hpp"
 #include "common/config.hpp"
 #include "common/errors.hpp"
 #include "common/events.hpp"
 #include "common/log.hpp"
+
+#include "commands.hpp"
 
 namespace blog::ctl {
 namespace {
@@ -25,7 +26,11 @@ struct Command {
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> commands = {
-      {{"events", "tail"}, "", 0, 0, "print stored events readably, oldest first",
+      {{"events", "tail"},
+       "",
+       0,
+       0,
+       "print stored events readably, oldest first",
        "Reads stream BLOG with a temporary consumer (the services' consumers are not touched).\n"
        "Without --from it starts at the last 10 matching events (--last N). Each line shows the\n"
        "stream sequence, when the event was stored, its type and data fields, its source and\n"
@@ -37,26 +42,42 @@ const std::vector<Command>& Commands() {
         {"limit", "N", "stop after N events"},
         {"follow", "", "after the stored events, wait for new ones until Ctrl-C (or --limit)"}},
        EventsTail},
-      {{"events", "stats"}, "", 0, 0, "count stored events per type and dead letters per consumer",
+      {{"events", "stats"},
+       "",
+       0,
+       0,
+       "count stored events per type and dead letters per consumer",
        "Shows stream BLOG's size and sequence range, the number of events of each type, and\n"
        "stream BLOG_DLQ's dead letters per consumer.",
        {},
        EventsStats},
-      {{"consumers"}, "", 0, 0, "show the durable consumers on stream BLOG and their backlog",
+      {{"consumers"},
+       "",
+       0,
+       0,
+       "show the durable consumers on stream BLOG and their backlog",
        "For each durable consumer: pending (stored, not yet delivered), ack-pending (delivered,\n"
        "not yet acknowledged), redelivered, waiting pull requests (bound replicas), delivered\n"
        "and acknowledged stream sequences. Consumers the catalog expects but the server does\n"
        "not have are listed as missing (their service has not started yet).",
        {},
        Consumers},
-      {{"flow"}, "", 0, 0, "which service publishes and which consumes each event (the catalog)",
+      {{"flow"},
+       "",
+       0,
+       0,
+       "which service publishes and which consumes each event (the catalog)",
        "Printed from the event catalog compiled into blogctl (common/catalog.hpp), the same\n"
        "source as docs/asyncapi.yaml.",
        {},
        Flow},
-      {{"replay"}, "SERVICE", 1, 1,
+      {{"replay"},
+       "SERVICE",
+       1,
+       1,
        "make a service's durable consumers deliver again from a stream sequence",
-       "For each durable consumer of SERVICE (\"<service>-<Type>\", or only --type), deletes it and\n"
+       "For each durable consumer of SERVICE (\"<service>-<Type>\", or only --type), deletes it "
+       "and\n"
        "creates it again with the same settings but delivering from --from SEQ (deliver-all when\n"
        "SEQ is at or before the stream's first event). The service's running replicas keep\n"
        "fetching from the consumer of the same name and receive the events again.\n"
@@ -74,15 +95,28 @@ const std::vector<Command>& Commands() {
         {"dry-run", "", "print what would be done and change nothing"},
         {"allow-skip", "", "allow SEQ after the acknowledged floor (skips those events)"}},
        Replay},
-      {{"dlq", "list"}, "", 0, 0, "list dead letters on stream BLOG_DLQ with their error",
+      {{"dlq", "list"},
+       "",
+       0,
+       0,
+       "list dead letters on stream BLOG_DLQ with their error",
        "One line per dead letter: its sequence on BLOG_DLQ, when it was dead-lettered, the\n"
        "consumer that gave up, the original subject and sequence, the event type and id, and\n"
        "the error (Blog-Error header).",
        {{"consumer", "NAME", "only dead letters of this consumer"}},
        DlqList},
-      {{"dlq", "show"}, "SEQ", 1, 1, "print one dead letter: all headers and the event",
-       "", {}, DlqShow},
-      {{"dlq", "requeue"}, "SEQ|all", 1, 1,
+      {{"dlq", "show"},
+       "SEQ",
+       1,
+       1,
+       "print one dead letter: all headers and the event",
+       "",
+       {},
+       DlqShow},
+      {{"dlq", "requeue"},
+       "SEQ|all",
+       1,
+       1,
        "publish dead letters again to their original subject, then remove them",
        "Republishes the stored event bytes unchanged (same event id) to Blog-Original-Subject\n"
        "with a new Nats-Msg-Id, so the stream stores it again even inside its duplicate window,\n"
@@ -93,9 +127,19 @@ const std::vector<Command>& Commands() {
        "requeued (they would only be dead-lettered again): inspect and purge them.",
        {{"consumer", "NAME", "with 'all': only dead letters of this consumer"}},
        DlqRequeue},
-      {{"dlq", "purge"}, "SEQ|all", 1, 1, "delete dead letters without requeueing them",
-       "", {{"consumer", "NAME", "with 'all': only dead letters of this consumer"}}, DlqPurge},
-      {{"schema"}, "", 0, 0, "write the AsyncAPI document and JSON Schemas of every event",
+      {{"dlq", "purge"},
+       "SEQ|all",
+       1,
+       1,
+       "delete dead letters without requeueing them",
+       "",
+       {{"consumer", "NAME", "with 'all': only dead letters of this consumer"}},
+       DlqPurge},
+      {{"schema"},
+       "",
+       0,
+       0,
+       "write the AsyncAPI document and JSON Schemas of every event",
        "Writes DIR/asyncapi.yaml and DIR/asyncapi.json (AsyncAPI 3.0: channels = subjects,\n"
        "messages = event types with schema and example, operations = which service sends and\n"
        "receives each) and DIR/schemas/<Type>.json (JSON Schema draft 2020-12), all generated\n"
@@ -111,7 +155,8 @@ std::string Synopsis(const Command& c) {
   std::string s = "blogctl";
   for (const auto& w : c.words) s += " " + w;
   if (!c.positional.empty()) s += " " + c.positional;
-  for (const auto& o : c.options) s += " [--" + o.name + (o.value.empty() ? "" : " " + o.value) + "]";
+  for (const auto& o : c.options)
+    s += " [--" + o.name + (o.value.empty() ? "" : " " + o.value) + "]";
   return s + " [--json]";
 }
 
@@ -188,8 +233,8 @@ int RunBlogctl(const std::vector<std::string>& args, std::ostream& out, std::ost
       PrintOverview(help ? out : err, args.front());
       return help ? 0 : 2;
     }
-    err << "blogctl: unknown command '" << args.front() << (group && args.size() > 1 ? " " + args[1] : "")
-        << "'\n";
+    err << "blogctl: unknown command '" << args.front()
+        << (group && args.size() > 1 ? " " + args[1] : "") << "'\n";
     PrintOverview(err);
     return 2;
   }
@@ -214,8 +259,7 @@ int RunBlogctl(const std::vector<std::string>& args, std::ostream& out, std::ost
                               nats = std::make_unique<NatsClient>(settings);
                               if (!nats->WaitConnected(std::chrono::seconds(5))) {
                                 throw UnavailableError("cannot reach NATS at " +
-                                                       settings.urls.front() +
-                                                       " (set NATS_URL)");
+                                                       settings.urls.front() + " (set NATS_URL)");
                               }
                             }
                             return *nats;

@@ -13,7 +13,8 @@ namespace blog::ctl {
 
 // Runs one command; `args` excludes the program name. `interrupted` is polled by commands that
 // wait (events tail --follow); by default nothing interrupts them.
-int RunBlogctl(const std::vector<std::string>& args, std::ostream& out, std::ostream& err,
-               const std::function<bool()>& interrupted = [] { return false; });
+int RunBlogctl(
+    const std::vector<std::string>& args, std::ostream& out, std::ostream& err,
+    const std::function<bool()>& interrupted = [] { return false; });
 
 }  // namespace blog::ctl

@@ -7,8 +7,9 @@
 #include <memory>
 #include <ostream>
 
-#include "args.hpp"
 #include "common/nats_client.hpp"
+
+#include "args.hpp"
 
 namespace blog::ctl {
 

@@ -1,16 +1,17 @@
 // blogctl dlq list|show|requeue|purge: the dead letters on stream BLOG_DLQ (dead_letter.hpp).
-#include <rapidjson/prettywriter.h>
-#include <rapidjson/stringbuffer.h>
-
 #include <climits>
 #include <optional>
 #include <sstream>
 
-#include "commands.hpp"
+#include <rapidjson/prettywriter.h>
+#include <rapidjson/stringbuffer.h>
+
 #include "common/dead_letter.hpp"
 #include "common/errors.hpp"
 #include "common/events.hpp"
 #include "common/ids.hpp"
+
+#include "commands.hpp"
 #include "event_format.hpp"
 #include "jetstream.hpp"
 #include "output.hpp"
@@ -60,7 +61,8 @@ std::optional<std::uint64_t> Which(const Args& args, bool all_allowed) {
   const std::string& which = args.positionals().front();
   if (which == "all" && all_allowed) return std::nullopt;
   if (args.Has("consumer")) throw UsageError("--consumer goes with 'all', not with a SEQ");
-  return static_cast<std::uint64_t>(ParseInt(which, all_allowed ? "SEQ (or all)" : "SEQ", 1, INT64_MAX));
+  return static_cast<std::uint64_t>(
+      ParseInt(which, all_allowed ? "SEQ (or all)" : "SEQ", 1, INT64_MAX));
 }
 
 StoredMessage OneLetter(NatsClient& nats, std::uint64_t seq) {
@@ -82,7 +84,8 @@ rapidjson::Value LetterJson(rapidjson::Document& doc, const StoredMessage& m) {
   v.AddMember("consumer", JsonString(doc, Header(m, kDlqConsumerHeader)), a);
   v.AddMember("original_subject", JsonString(doc, Header(m, kDlqSubjectHeader)), a);
   const std::string original = Header(m, kDlqSequenceHeader);
-  v.AddMember("original_sequence", static_cast<std::uint64_t>(original.empty() ? 0 : std::stoull(original)), a);
+  v.AddMember("original_sequence",
+              static_cast<std::uint64_t>(original.empty() ? 0 : std::stoull(original)), a);
   v.AddMember("reason", JsonString(doc, Header(m, kDlqErrorHeader)), a);
   v.AddMember("type", JsonString(doc, id.type), a);
   v.AddMember("event_id", JsonString(doc, id.id), a);
@@ -121,7 +124,8 @@ int DlqList(Invocation& in) {
   Table table({"SEQ", "DEAD-LETTERED", "CONSUMER", "ORIGINAL", "TYPE", "EVENT-ID", "ERROR"});
   for (const auto& m : letters) {
     const EventIdentity id = Identify(m.data);
-    table.Add({std::to_string(m.sequence), FormatTime(m.timestamp_ns), Header(m, kDlqConsumerHeader),
+    table.Add({std::to_string(m.sequence), FormatTime(m.timestamp_ns),
+               Header(m, kDlqConsumerHeader),
                Header(m, kDlqSubjectHeader) + "#" + Header(m, kDlqSequenceHeader), id.type, id.id,
                Header(m, kDlqErrorHeader)});
   }
@@ -169,7 +173,8 @@ int DlqRequeue(Invocation& in) {
     if (subject.rfind("blog.", 0) != 0) {
       problem = "its original subject '" + subject + "' is not an event subject (blog.>)";
     } else if (!id.error.empty()) {
-      problem = "the event is undecodable (" + id.error + "); requeueing would only dead-letter "
+      problem = "the event is undecodable (" + id.error +
+                "); requeueing would only dead-letter "
                 "it again: inspect it with 'dlq show' and remove it with 'dlq purge'";
     }
     if (!problem.empty()) {

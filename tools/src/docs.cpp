@@ -7,6 +7,7 @@
 #include "common/dead_letter.hpp"
 #include "common/events.hpp"
 #include "common/listener.hpp"
+
 #include "yaml.hpp"
 
 namespace blog::ctl {
@@ -54,11 +55,13 @@ Value EventHeadersSchema(Doc& d) {
   auto& a = d.GetAllocator();
   Value props(rapidjson::kObjectType);
   props.AddMember(S(d, kMsgIdHeader),
-                  StringProperty(d, "The event id: JetStream drops a repeat within the stream's "
-                                    "duplicate window (requeued dead letters get a new one)."),
+                  StringProperty(d,
+                                 "The event id: JetStream drops a repeat within the stream's "
+                                 "duplicate window (requeued dead letters get a new one)."),
                   a);
-  Value trace = StringProperty(d, "W3C trace context, created at the HTTP edge and carried "
-                                  "through the outbox and every hop.");
+  Value trace = StringProperty(d,
+                               "W3C trace context, created at the HTTP edge and carried "
+                               "through the outbox and every hop.");
   trace.AddMember("pattern", "^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$", a);
   props.AddMember(S(d, kTraceParentHeader), trace, a);
   Value required(rapidjson::kArrayType);
@@ -208,8 +211,10 @@ Value AsyncApi(Doc& d) {
     channel.AddMember("title", S(d, e.type + " events"), a);
     channel.AddMember("messages", channel_messages, a);
     channels.AddMember(S(d, e.type), channel, a);
-    for (const auto& p : e.producers) operations.AddMember(S(d, p + "-sends-" + e.type), Operation(d, e, p, true), a);
-    for (const auto& c : e.consumers) operations.AddMember(S(d, c + "-receives-" + e.type), Operation(d, e, c, false), a);
+    for (const auto& p : e.producers)
+      operations.AddMember(S(d, p + "-sends-" + e.type), Operation(d, e, p, true), a);
+    for (const auto& c : e.consumers)
+      operations.AddMember(S(d, c + "-receives-" + e.type), Operation(d, e, c, false), a);
     messages.AddMember(S(d, e.type), Message(d, e), a);
     schemas.AddMember(S(d, e.type), AsyncApiSchema(d, e), a);
   }

@@ -6,6 +6,7 @@
 
 #include "common/codec.hpp"
 #include "common/trace.hpp"
+
 #include "output.hpp"
 
 namespace blog::ctl {
@@ -56,8 +57,8 @@ std::string EventFields(const std::string& body) {
 }
 
 std::string EventLine(const StoredMessage& message) {
-  std::string line = "#" + std::to_string(message.sequence) + "  " +
-                     FormatTime(message.timestamp_ns) + "  ";
+  std::string line =
+      "#" + std::to_string(message.sequence) + "  " + FormatTime(message.timestamp_ns) + "  ";
   try {
     const DecodedEvent decoded = DecodeEvent(message.data);
     line += std::string(TypeOf(decoded.event)) + "  " + DataFields(decoded.event) + "  (" +
@@ -67,8 +68,8 @@ std::string EventLine(const StoredMessage& message) {
     }
     return line + ")";
   } catch (const std::exception& e) {
-    return line + message.subject + "  UNDECODABLE (" + e.what() + "): " +
-           Quoted(Shorten(message.data, 200));
+    return line + message.subject + "  UNDECODABLE (" + e.what() +
+           "): " + Quoted(Shorten(message.data, 200));
   }
 }
 

@@ -1,9 +1,9 @@
 // How blogctl shows one stored message: a readable line, or a JSON object.
 #pragma once
 
-#include <rapidjson/document.h>
-
 #include <string>
+
+#include <rapidjson/document.h>
 
 #include "common/stream_reader.hpp"
 

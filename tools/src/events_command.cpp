@@ -5,11 +5,12 @@
 #include <tuple>
 #include <variant>
 
-#include "commands.hpp"
 #include "common/catalog.hpp"
 #include "common/codec.hpp"
 #include "common/dead_letter.hpp"
 #include "common/errors.hpp"
+
+#include "commands.hpp"
 #include "event_format.hpp"
 #include "jetstream.hpp"
 #include "output.hpp"
@@ -40,13 +41,17 @@ std::int64_t NowNs() {
 }
 
 StartPosition ParseFrom(const std::string& text) {
-  if (!text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    return {StartPosition::Kind::kSequence, static_cast<std::uint64_t>(ParseInt(text, "--from", 1, INT64_MAX)), 0};
+  if (!text.empty() &&
+      std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return {StartPosition::Kind::kSequence,
+            static_cast<std::uint64_t>(ParseInt(text, "--from", 1, INT64_MAX)), 0};
   }
   const auto ns = ParseTimeNs(text, NowNs());
   if (!ns) {
-    throw UsageError("--from must be a stream sequence, a time (2026-11-28T12:00:00Z) or an age "
-                     "(15m, 2h, 1d), not '" + text + "'");
+    throw UsageError(
+        "--from must be a stream sequence, a time (2026-11-28T12:00:00Z) or an age "
+        "(15m, 2h, 1d), not '" +
+        text + "'");
   }
   return {StartPosition::Kind::kTime, 0, *ns};
 }
@@ -54,14 +59,15 @@ StartPosition ParseFrom(const std::string& text) {
 // The position of the last `n` events matching `filter`, and how many events from there to skip
 // (a window found by widening until it holds at least n matching events).
 std::pair<StartPosition, std::uint64_t> LastN(NatsClient& nats, const StreamState& stream,
-                                               const std::string& filter, std::uint64_t n) {
+                                              const std::string& filter, std::uint64_t n) {
   const StartPosition after_end{StartPosition::Kind::kSequence, stream.last_sequence + 1, 0};
   if (n == 0 || stream.messages == 0) return {after_end, 0};
   std::uint64_t window = n;
   for (;;) {
-    const std::uint64_t start = stream.last_sequence >= window
-                                    ? std::max(stream.first_sequence, stream.last_sequence - window + 1)
-                                    : stream.first_sequence;
+    const std::uint64_t start =
+        stream.last_sequence >= window
+            ? std::max(stream.first_sequence, stream.last_sequence - window + 1)
+            : stream.first_sequence;
     const StartPosition position{StartPosition::Kind::kSequence, start, 0};
     const std::uint64_t count = CountFrom(nats, kEventStream, filter, position);
     if (count >= n || start <= stream.first_sequence) {
@@ -144,7 +150,8 @@ int EventsStats(Invocation& in) {
     row.AddMember("events", count, alloc);
     by_type.PushBack(row, alloc);
   }
-  for (const auto& [subject, count] : other) types.Add({"(not in the catalog)", subject, std::to_string(count)});
+  for (const auto& [subject, count] : other)
+    types.Add({"(not in the catalog)", subject, std::to_string(count)});
 
   if (in.args.json()) {
     rapidjson::Value s(rapidjson::kObjectType);
@@ -159,14 +166,16 @@ int EventsStats(Invocation& in) {
     doc.AddMember("stream", s, alloc);
     doc.AddMember("types", by_type, alloc);
     rapidjson::Value others(rapidjson::kObjectType);
-    for (const auto& [subject, count] : other) others.AddMember(JsonString(doc, subject), rapidjson::Value(count), alloc);
+    for (const auto& [subject, count] : other)
+      others.AddMember(JsonString(doc, subject), rapidjson::Value(count), alloc);
     doc.AddMember("other_subjects", others, alloc);
     rapidjson::Value dead(rapidjson::kObjectType);
     dead.AddMember("total", dlq ? dlq->messages : 0, alloc);
     rapidjson::Value per(rapidjson::kObjectType);
     if (dlq) {
       for (const auto& [subject, count] : dlq->per_subject) {
-        per.AddMember(JsonString(doc, subject.substr(subject.find('.') + 1)), rapidjson::Value(count), alloc);
+        per.AddMember(JsonString(doc, subject.substr(subject.find('.') + 1)),
+                      rapidjson::Value(count), alloc);
       }
     }
     dead.AddMember("by_consumer", per, alloc);
@@ -183,7 +192,8 @@ int EventsStats(Invocation& in) {
   in.out << ", " << stream->consumers << " consumers\n\n";
   types.Print(in.out);
   in.out << "\nstream BLOG_DLQ (" << kDeadLetterSubjects << "): "
-         << (dlq ? std::to_string(dlq->messages) + " dead letters" : std::string("missing")) << "\n";
+         << (dlq ? std::to_string(dlq->messages) + " dead letters" : std::string("missing"))
+         << "\n";
   if (dlq && !dlq->per_subject.empty()) {
     Table dead({"CONSUMER", "DEAD LETTERS"});
     for (const auto& [subject, count] : dlq->per_subject) {

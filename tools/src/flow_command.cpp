@@ -3,11 +3,12 @@
 #include <set>
 #include <sstream>
 
-#include "commands.hpp"
 #include "common/catalog.hpp"
 #include "common/errors.hpp"
 #include "common/events.hpp"
 #include "common/listener.hpp"
+
+#include "commands.hpp"
 #include "jetstream.hpp"
 #include "output.hpp"
 

@@ -4,6 +4,7 @@
 
 #include "common/dead_letter.hpp"
 #include "common/errors.hpp"
+
 #include "nats_native.hpp"
 
 namespace blog::ctl {
@@ -117,7 +118,8 @@ std::optional<StreamState> GetStream(NatsClient& nats, std::string_view stream, 
   CheckNats(status, "look up stream " + name, jerr);
   StreamState s;
   s.name = name;
-  for (int i = 0; i < info->Config->SubjectsLen; ++i) s.subjects.emplace_back(info->Config->Subjects[i]);
+  for (int i = 0; i < info->Config->SubjectsLen; ++i)
+    s.subjects.emplace_back(info->Config->Subjects[i]);
   s.messages = info->State.Msgs;
   s.bytes = info->State.Bytes;
   s.first_sequence = info->State.FirstSeq;
@@ -163,17 +165,16 @@ std::optional<ConsumerState> GetConsumer(NatsClient& nats, std::string_view stre
   return s;
 }
 
-ConsumerState RecreateConsumerFrom(NatsClient& nats, std::string_view stream,
-                                   std::string_view name, std::uint64_t start_sequence,
-                                   std::uint64_t first_sequence) {
+ConsumerState RecreateConsumerFrom(NatsClient& nats, std::string_view stream, std::string_view name,
+                                   std::uint64_t start_sequence, std::uint64_t first_sequence) {
   jsCtx* js = nats.native().js;
   const std::string stream_name(stream);
   const std::string consumer(name);
   jsConsumerInfo* old_info = nullptr;
   jsErrCode jerr = NoJsError();
-  CheckNats(js_GetConsumerInfo(&old_info, js, stream_name.c_str(), consumer.c_str(), nullptr,
-                               &jerr),
-            "look up consumer " + consumer, jerr);
+  CheckNats(
+      js_GetConsumerInfo(&old_info, js, stream_name.c_str(), consumer.c_str(), nullptr, &jerr),
+      "look up consumer " + consumer, jerr);
   // old_info owns every string the configuration points to; keep it until the end.
   jsConsumerConfig cfg = *old_info->Config;
   const jsConsumerConfig original = cfg;
@@ -184,7 +185,8 @@ ConsumerState RecreateConsumerFrom(NatsClient& nats, std::string_view stream,
   try {
     CheckNats(js_DeleteConsumer(js, stream_name.c_str(), consumer.c_str(), nullptr, &jerr),
               "delete consumer " + consumer, jerr);
-    const natsStatus status = js_AddConsumer(&created, js, stream_name.c_str(), &cfg, nullptr, &jerr);
+    const natsStatus status =
+        js_AddConsumer(&created, js, stream_name.c_str(), &cfg, nullptr, &jerr);
     if (status != NATS_OK) {
       jsConsumerConfig restore = original;
       jsErrCode ignored = NoJsError();
@@ -231,7 +233,8 @@ std::optional<StoredMessage> GetMessage(NatsClient& nats, std::string_view strea
   const std::string name(stream);
   natsMsg* msg = nullptr;
   jsErrCode jerr = NoJsError();
-  const natsStatus status = js_GetMsg(&msg, nats.native().js, name.c_str(), sequence, nullptr, &jerr);
+  const natsStatus status =
+      js_GetMsg(&msg, nats.native().js, name.c_str(), sequence, nullptr, &jerr);
   if (status == NATS_NOT_FOUND) return std::nullopt;
   CheckNats(status, "get message " + std::to_string(sequence) + " of " + name, jerr);
   StoredMessage stored = ToStored(msg);

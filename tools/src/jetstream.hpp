@@ -35,16 +35,16 @@ struct ConsumerState {
   std::string name;
   std::string filter_subject;
   bool durable = false;
-  std::uint64_t pending = 0;          // matching messages not yet delivered
-  std::int64_t ack_pending = 0;       // delivered, not yet acknowledged
-  std::int64_t redelivered = 0;       // delivered more than once, not yet acknowledged
-  std::int64_t waiting = 0;           // pull requests waiting (bound replicas fetching)
+  std::uint64_t pending = 0;             // matching messages not yet delivered
+  std::int64_t ack_pending = 0;          // delivered, not yet acknowledged
+  std::int64_t redelivered = 0;          // delivered more than once, not yet acknowledged
+  std::int64_t waiting = 0;              // pull requests waiting (bound replicas fetching)
   std::uint64_t delivered_sequence = 0;  // stream sequence last delivered
-  std::uint64_t ack_floor = 0;        // stream sequence up to which all is acknowledged
+  std::uint64_t ack_floor = 0;           // stream sequence up to which all is acknowledged
   std::int64_t max_deliver = 0;
   std::int64_t ack_wait_ms = 0;
-  std::string deliver_policy;         // "all", "by_start_sequence", ...
-  std::uint64_t start_sequence = 0;   // for by_start_sequence
+  std::string deliver_policy;        // "all", "by_start_sequence", ...
+  std::uint64_t start_sequence = 0;  // for by_start_sequence
 };
 
 // Where reading starts.
@@ -64,9 +64,8 @@ std::optional<ConsumerState> GetConsumer(NatsClient& nats, std::string_view stre
 // the start: deliver-all when `start_sequence` <= `first_sequence`, else from `start_sequence`.
 // If the creation fails, puts the old configuration back (so the consumer is never left
 // missing) and throws.
-ConsumerState RecreateConsumerFrom(NatsClient& nats, std::string_view stream,
-                                   std::string_view name, std::uint64_t start_sequence,
-                                   std::uint64_t first_sequence);
+ConsumerState RecreateConsumerFrom(NatsClient& nats, std::string_view stream, std::string_view name,
+                                   std::uint64_t start_sequence, std::uint64_t first_sequence);
 
 // How many messages matching `filter` a consumer starting at `start` would deliver now.
 std::uint64_t CountFrom(NatsClient& nats, std::string_view stream, std::string_view filter,

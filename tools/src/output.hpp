@@ -1,14 +1,14 @@
 // Output helpers shared by blogctl's commands: aligned text tables, times, JSON documents.
 #pragma once
 
-#include <rapidjson/document.h>
-
 #include <cstdint>
 #include <optional>
 #include <ostream>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <rapidjson/document.h>
 
 namespace blog::ctl {
 

@@ -2,11 +2,12 @@
 #include <algorithm>
 #include <climits>
 
-#include "commands.hpp"
 #include "common/catalog.hpp"
 #include "common/errors.hpp"
 #include "common/events.hpp"
 #include "common/listener.hpp"
+
+#include "commands.hpp"
 #include "jetstream.hpp"
 #include "output.hpp"
 
@@ -29,7 +30,8 @@ std::vector<std::string> TypesToReplay(const std::string& service, const Args& a
     throw UsageError("unknown service '" + service + "' (known: " + known + ")");
   }
   std::vector<std::string> types = ConsumedBy(service);
-  if (types.empty()) throw UsageError("service " + service + " consumes no events: nothing to replay");
+  if (types.empty())
+    throw UsageError("service " + service + " consumes no events: nothing to replay");
   if (const auto type = args.Value("type")) {
     if (std::find(types.begin(), types.end(), *type) == types.end()) {
       throw UsageError("service " + service + " does not consume " + *type);
@@ -114,10 +116,9 @@ int Replay(Invocation& in) {
       continue;
     }
     in.out << step.consumer << ": " << (dry_run ? "would recreate" : "recreated")
-           << " to deliver from sequence " << from << " (" << policy
-           << "; acknowledged up to " << step.ack_floor << " before): " << step.redeliver
-           << " " << step.subject << " event(s) " << (dry_run ? "would be" : "will be")
-           << " delivered again";
+           << " to deliver from sequence " << from << " (" << policy << "; acknowledged up to "
+           << step.ack_floor << " before): " << step.redeliver << " " << step.subject
+           << " event(s) " << (dry_run ? "would be" : "will be") << " delivered again";
     if (step.skipped > 0) in.out << "; " << step.skipped << " unprocessed event(s) skipped";
     in.out << "\n";
   }
@@ -128,8 +129,9 @@ int Replay(Invocation& in) {
     doc.AddMember("consumers", done, alloc);
     PrintJson(in.out, doc);
   } else if (!dry_run) {
-    in.out << service << " receives these events again; its inbox skips every event it has "
-                         "already applied, so only missing effects are re-created.\n";
+    in.out << service
+           << " receives these events again; its inbox skips every event it has "
+              "already applied, so only missing effects are re-created.\n";
   }
   return 0;
 }

@@ -4,8 +4,9 @@
 #include <fstream>
 #include <sstream>
 
-#include "commands.hpp"
 #include "common/errors.hpp"
+
+#include "commands.hpp"
 #include "docs.hpp"
 #include "output.hpp"
 
@@ -41,7 +42,8 @@ int Schema(Invocation& in) {
     rapidjson::Document doc(rapidjson::kObjectType);
     auto& a = doc.GetAllocator();
     rapidjson::Value all(rapidjson::kArrayType);
-    for (const auto& [relative, content] : files) all.PushBack(JsonString(doc, (dir / relative).string()), a);
+    for (const auto& [relative, content] : files)
+      all.PushBack(JsonString(doc, (dir / relative).string()), a);
     rapidjson::Value differing(rapidjson::kArrayType);
     for (const auto& path : changed) differing.PushBack(JsonString(doc, path), a);
     doc.AddMember("files", all, a);
@@ -49,8 +51,10 @@ int Schema(Invocation& in) {
     PrintJson(in.out, doc);
   } else if (check) {
     for (const auto& path : changed) in.out << "out of date: " << path << "\n";
-    if (changed.empty()) in.out << files.size() << " files in " << dir.string() << " are up to date\n";
-    else in.out << "run `blogctl schema --out " << dir.string() << "` and commit the result\n";
+    if (changed.empty())
+      in.out << files.size() << " files in " << dir.string() << " are up to date\n";
+    else
+      in.out << "run `blogctl schema --out " << dir.string() << "` and commit the result\n";
   } else {
     for (const auto& [relative, content] : files) {
       const auto path = (dir / relative).string();

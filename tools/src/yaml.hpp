@@ -3,9 +3,9 @@
 // escapes, which YAML's double-quoted style shares.
 #pragma once
 
-#include <rapidjson/document.h>
-
 #include <string>
+
+#include <rapidjson/document.h>
 
 namespace blog::ctl {
 
