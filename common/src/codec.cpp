@@ -92,7 +92,8 @@ rapidjson::Document Parse(std::string_view bytes) {
                       std::to_string(kMaxEventBytes));
   }
   rapidjson::Document doc;
-  doc.Parse<rapidjson::kParseValidateEncodingFlag | rapidjson::kParseStopWhenDoneFlag>(
+  // Iterative parsing: no recursion, so deep nesting cannot exhaust the stack.
+  doc.Parse<rapidjson::kParseValidateEncodingFlag | rapidjson::kParseIterativeFlag>(
       bytes.data(), bytes.size());
   if (doc.HasParseError()) {
     throw DecodeError(std::string("invalid JSON at offset ") + std::to_string(doc.GetErrorOffset()) +

@@ -1,7 +1,6 @@
 #include "common/http_server.hpp"
 
-#include <cpprest/http_listener.h>
-#include <cpprest/uri.h>
+#include <microhttpd.h>
 
 #include <algorithm>
 #include <thread>
@@ -10,10 +9,12 @@
 #include "common/metrics.hpp"
 #include "common/trace.hpp"
 
+// The server runs on libmicrohttpd: one thread per connection (handlers may block on the
+// database without stalling other connections), a bound on concurrent connections, an idle and
+// slow-client timeout, and a per-connection memory limit that bounds header size.
+
 namespace blog {
 namespace {
-
-namespace http = web::http;
 
 bool IsJson(const std::string& content_type) {
   std::string lower = content_type;
@@ -25,12 +26,41 @@ bool IsQuiet(const std::string& path) {
   return path == "/healthz" || path == "/readyz" || path == "/metrics";
 }
 
+// What accumulates for one request between libmicrohttpd's callbacks.
+struct Exchange {
+  HttpRequest request;
+  bool too_large = false;
+};
+
+MHD_Result CollectHeader(void* cls, MHD_ValueKind /*kind*/, const char* key, const char* value) {
+  auto* exchange = static_cast<Exchange*>(cls);
+  std::string name = key;
+  std::transform(name.begin(), name.end(), name.begin(), ::tolower);
+  exchange->request.headers[name] = value != nullptr ? value : "";
+  return MHD_YES;
+}
+
+MHD_Result CollectQuery(void* cls, MHD_ValueKind /*kind*/, const char* key, const char* value) {
+  static_cast<Exchange*>(cls)->request.query[key] = value != nullptr ? value : "";
+  return MHD_YES;
+}
+
+void Completed(void* /*cls*/, MHD_Connection* /*connection*/, void** con_cls,
+               MHD_RequestTerminationCode /*code*/) {
+  delete static_cast<Exchange*>(*con_cls);
+  *con_cls = nullptr;
+}
+
 }  // namespace
 
 struct HttpServer::Impl {
-  std::unique_ptr<http::experimental::listener::http_listener> listener;
+  MHD_Daemon* daemon = nullptr;
   std::atomic<int> in_flight{0};
   std::atomic<bool> stopping{false};
+
+  static MHD_Result Access(void* cls, MHD_Connection* connection, const char* url,
+                           const char* method, const char* /*version*/, const char* upload_data,
+                           size_t* upload_data_size, void** con_cls);
 };
 
 HttpServer::HttpServer(HttpServerOptions options, const Router& router)
@@ -60,6 +90,10 @@ HttpResponse HttpServer::Handle(HttpRequest& request) const {
     response = ErrorResponse(503, "service is starting, retry later");
   } else {
     try {
+      if (request.path.size() > options_.url_limit) {
+        throw HttpError(414, "request path exceeds " + std::to_string(options_.url_limit) +
+                                 " bytes");
+      }
       if (request.body.size() > options_.body_limit) {
         throw HttpError(413, "request body exceeds " + std::to_string(options_.body_limit) +
                                  " bytes");
@@ -91,79 +125,91 @@ HttpResponse HttpServer::Handle(HttpRequest& request) const {
                                                                      : log::Level::kInfo;
   log::Write(level, "request",
              {{"method", request.method},
-              {"path", request.path},
+              {"path", request.path.substr(0, 200)},
               {"status", status},
               {"ms", std::to_string(static_cast<int>(seconds * 1000))}});
   return response;
 }
 
+MHD_Result HttpServer::Impl::Access(void* cls, MHD_Connection* connection, const char* url,
+                                    const char* method, const char* /*version*/,
+                                    const char* upload_data, size_t* upload_data_size,
+                                    void** con_cls) {
+  auto* server = static_cast<HttpServer*>(cls);
+  auto* exchange = static_cast<Exchange*>(*con_cls);
+  if (exchange == nullptr) {
+    // First call: headers are complete; the body (if any) follows in further calls.
+    exchange = new Exchange();
+    *con_cls = exchange;
+    exchange->request.method = method;
+    exchange->request.path = url;
+    MHD_get_connection_values(connection, MHD_HEADER_KIND, CollectHeader, exchange);
+    MHD_get_connection_values(connection, MHD_GET_ARGUMENT_KIND, CollectQuery, exchange);
+    if (const auto length = exchange->request.Header("content-length")) {
+      exchange->too_large = length->size() > 18 || std::stoull("0" + *length) >
+                                                       server->options_.body_limit;
+    }
+    return MHD_YES;
+  }
+  if (*upload_data_size > 0) {
+    auto& body = exchange->request.body;
+    if (!exchange->too_large) body.append(upload_data, *upload_data_size);
+    if (body.size() > server->options_.body_limit) {
+      exchange->too_large = true;
+      body.clear();
+    }
+    *upload_data_size = 0;
+    return MHD_YES;
+  }
+  ++server->impl_->in_flight;
+  if (exchange->too_large) {
+    exchange->request.body.assign(server->options_.body_limit + 1, ' ');  // refused unread
+  }
+  HttpResponse response = server->Handle(exchange->request);
+  MHD_Response* reply = MHD_create_response_from_buffer(
+      response.body.size(), response.body.data(), MHD_RESPMEM_MUST_COPY);
+  for (const auto& [name, value] : response.headers) {
+    MHD_add_response_header(reply, name.c_str(), value.c_str());
+  }
+  if (!response.content_type.empty()) {
+    const std::string type = response.content_type + "; charset=utf-8";
+    MHD_add_response_header(reply, MHD_HTTP_HEADER_CONTENT_TYPE, type.c_str());
+  }
+  if (exchange->too_large) MHD_add_response_header(reply, MHD_HTTP_HEADER_CONNECTION, "close");
+  const MHD_Result queued =
+      MHD_queue_response(connection, static_cast<unsigned>(response.status), reply);
+  MHD_destroy_response(reply);
+  --server->impl_->in_flight;
+  return queued;
+}
+
 void HttpServer::Start() {
-  const std::string uri = "http://" + options_.host + ":" + std::to_string(options_.port);
-  http::experimental::listener::http_listener_config config;
-  config.set_timeout(std::chrono::seconds(30));
-  impl_->listener = std::make_unique<http::experimental::listener::http_listener>(uri, config);
-  impl_->listener->support([this](http::http_request raw) {
-    ++impl_->in_flight;
-    HttpRequest request;
-    HttpResponse response;
-    try {
-      request.method = raw.method();
-      const auto& uri_ref = raw.relative_uri();
-      request.path = web::uri::decode(uri_ref.path());
-      for (const auto& [key, value] : web::uri::split_query(uri_ref.query())) {
-        request.query[web::uri::decode(key)] = web::uri::decode(value);
-      }
-      for (const auto& [name, value] : raw.headers()) {
-        std::string lower = name;
-        std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
-        request.headers[lower] = value;
-      }
-      if (raw.headers().content_length() > options_.body_limit) {
-        request.body.assign(options_.body_limit + 1, ' ');  // over the limit: refused unread
-      } else {
-        const auto bytes = raw.extract_vector().get();
-        request.body.assign(bytes.begin(), bytes.end());
-      }
-      response = Handle(request);
-    } catch (const std::exception& e) {
-      response = ErrorResponse(400, std::string("malformed request: ") + e.what());
-    }
-    http::http_response reply(static_cast<http::status_code>(response.status));
-    for (const auto& [name, value] : response.headers) reply.headers().add(name, value);
-    if (!response.content_type.empty()) {
-      reply.set_body(std::move(response.body), response.content_type + "; charset=utf-8");
-    }
-    raw.reply(reply).then([](const pplx::task<void>& t) {
-      try {
-        t.get();
-      } catch (const std::exception&) {
-        // the client went away; nothing to do
-      }
-    });
-    --impl_->in_flight;
-  });
-  try {
-    impl_->listener->open().wait();
-  } catch (const std::exception& e) {
-    impl_->listener.reset();
-    throw Error("cannot listen on " + uri + ": " + e.what());
+  impl_->stopping = false;
+  impl_->daemon = MHD_start_daemon(
+      MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC,
+      static_cast<uint16_t>(options_.port), nullptr, nullptr, &Impl::Access, this,
+      MHD_OPTION_CONNECTION_LIMIT, static_cast<unsigned>(options_.max_connections),
+      MHD_OPTION_CONNECTION_TIMEOUT, static_cast<unsigned>(options_.request_timeout.count()),
+      MHD_OPTION_CONNECTION_MEMORY_LIMIT, options_.header_limit,
+      MHD_OPTION_NOTIFY_COMPLETED, &Completed, nullptr,
+      MHD_OPTION_END);
+  if (impl_->daemon == nullptr) {
+    throw Error("cannot listen on port " + std::to_string(options_.port) +
+                " (in use, or not permitted)");
   }
   log::Info("listening", {{"port", std::to_string(options_.port)}});
 }
 
 void HttpServer::Stop(std::chrono::milliseconds timeout) {
-  if (!impl_->listener) return;
+  if (impl_->daemon == nullptr) return;
   impl_->stopping = true;
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (impl_->in_flight > 0 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  try {
-    impl_->listener->close().wait();
-  } catch (const std::exception& e) {
-    log::Warn("closing the http listener failed", {{"error", e.what()}});
-  }
-  impl_->listener.reset();
+  MHD_quiesce_daemon(impl_->daemon);
+  MHD_stop_daemon(impl_->daemon);
+  impl_->daemon = nullptr;
 }
 
 }  // namespace blog

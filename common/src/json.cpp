@@ -26,9 +26,52 @@ std::size_t Utf8Length(std::string_view text) {
   return n;
 }
 
+namespace {
+
+constexpr int kMaxDepth = 32;
+constexpr int kMaxMembers = 256;
+
+// Refuses documents nested deeper than kMaxDepth or with more than kMaxMembers keys before
+// parsing them, so that a hostile body costs one linear scan.
+void CheckShape(std::string_view body) {
+  int depth = 0;
+  int members = 0;
+  bool in_string = false;
+  bool escaped = false;
+  for (const char c : body) {
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      if (++depth > kMaxDepth) {
+        throw ValidationError("request body is nested deeper than " + std::to_string(kMaxDepth) +
+                              " levels");
+      }
+    } else if (c == '}' || c == ']') {
+      --depth;
+    } else if (c == ':' && ++members > kMaxMembers) {
+      throw ValidationError("request body has more than " + std::to_string(kMaxMembers) +
+                            " fields");
+    }
+  }
+}
+
+}  // namespace
+
 JsonObject JsonObject::Parse(std::string_view body) {
+  CheckShape(body);
   auto impl = std::make_shared<Impl>();
-  impl->doc.Parse<rapidjson::kParseValidateEncodingFlag>(body.data(), body.size());
+  impl->doc.Parse<rapidjson::kParseValidateEncodingFlag | rapidjson::kParseIterativeFlag>(
+      body.data(), body.size());
   if (impl->doc.HasParseError()) {
     throw ValidationError(std::string("request body is not valid JSON: ") +
                           rapidjson::GetParseError_En(impl->doc.GetParseError()) + " at offset " +

@@ -135,3 +135,17 @@ TEST_CASE("query integers are validated with the parameter named", "[http]") {
   CHECK(QueryInt(r, "limit", 100, 1, 1000) == 1000);
   CHECK(QueryInt(r, "cursor", 7, 1, 9) == 7);
 }
+
+TEST_CASE("json bodies nested too deep or with too many fields are refused before parsing",
+          "[json]") {
+  CHECK_THROWS_WITH(JsonObject::Parse(std::string(10000, '[')), Catch::Contains("nested deeper"));
+  CHECK_THROWS_WITH(JsonObject::Parse("{\"a\":" + std::string(40, '[') + std::string(40, ']') + "}"),
+                    Catch::Contains("nested deeper"));
+  std::string wide = "{";
+  for (int i = 0; i < 300; ++i) wide += (i ? ",\"k" : "\"k") + std::to_string(i) + "\":1";
+  wide += "}";
+  CHECK_THROWS_WITH(JsonObject::Parse(wide), Catch::Contains("more than 256 fields"));
+  // Brackets and colons inside strings do not count.
+  CHECK(JsonObject::Parse(R"({"title":"[[[[:::]]]] \" {{"})").String("title", 1, 100) ==
+        "[[[[:::]]]] \" {{");
+}
