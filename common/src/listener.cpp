@@ -60,6 +60,10 @@ void EnsureConsumer(jsCtx* js, const std::string& name, const std::string& subje
   } else {
     CheckNats(s, "look up consumer " + name, jerr);
     const bool same = info->Config->AckWait == cfg.AckWait && info->Config->MaxDeliver == -1;
+    // The start position cannot be updated, and `blogctl replay` may have moved it: keep it.
+    cfg.DeliverPolicy = info->Config->DeliverPolicy;
+    cfg.OptStartSeq = info->Config->OptStartSeq;
+    cfg.OptStartTime = info->Config->OptStartTime;
     jsConsumerInfo_Destroy(info);
     info = nullptr;
     if (!same) CheckNats(js_UpdateConsumer(&info, js, stream.c_str(), &cfg, nullptr, &jerr),

@@ -216,4 +216,18 @@ TEST_CASE(
   REQUIRE(created2.status == 201);
   const auto comment2 = CommentId(created2);
   CHECK(Eventually([&] { return blog.QueryStatus(post2, comment2) == "approved"; }, 20s));
+
+  // A consumer replayed from a later sequence keeps that start when its service comes back
+  // with other consumer settings (the start position cannot be updated in place).
+  REQUIRE(Ctl({"replay", "query", "--type", "PostCreated", "--from", "2"}).code == 0);
+  blog.Stop("query");
+  blog.Start("query", {{"ACK_WAIT_MS", "20000"}});
+  INFO(blog.Logs("query"));
+  REQUIRE(blog.WaitReady("query"));
+  const auto consumers = ParseDoc(Ctl({"consumers", "--json"}).out);
+  for (const auto& c : consumers["consumers"].GetArray()) {
+    if (std::string(c["name"].GetString()) == "query-PostCreated") {
+      CHECK(std::string(c["deliver_policy"].GetString()) == "by_start_sequence");
+    }
+  }
 }
