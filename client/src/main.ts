@@ -116,6 +116,7 @@ async function poll(): Promise<void> {
   }
   polling = false;
   refreshChrome();
+  nearEnd();
   if (!document.hidden) timer = setTimeout(poll, cfg.pollMs * Math.min(2 ** failures, 8));
 }
 
@@ -136,18 +137,26 @@ async function loadMore(): Promise<void> {
     more.disabled = false;
     refreshChrome();
   }
-  // Still in sight (a tall window, short pages): the observer will not fire again by itself.
-  if (!more.hidden && more.getBoundingClientRect().top < innerHeight + 600) {
-    setTimeout(() => void loadMore(), 0);
-  }
+  nearEnd();
+}
+
+// Loads the next page when the end of the list comes within a screen of sight. Checked on
+// every scroll frame rather than with an IntersectionObserver: the observer only reports
+// changes, and a fast scroller can bring the end back into sight before it ever saw it leave.
+let checking = false;
+function nearEnd(): void {
+  if (checking) return;
+  checking = true;
+  requestAnimationFrame(() => {
+    checking = false;
+    if (!more.hidden && !more.disabled && more.getBoundingClientRect().top < innerHeight * 2) {
+      void loadMore();
+    }
+  });
 }
 
 more.addEventListener("click", () => void loadMore());
-// Scrolling near the end loads the next page; the button stays for keyboards and old browsers.
-if ("IntersectionObserver" in window) {
-  new IntersectionObserver((entries) => {
-    if (entries.some((e) => e.isIntersecting) && !more.hidden) void loadMore();
-  }, { rootMargin: "600px" }).observe(more);
-}
+addEventListener("scroll", nearEnd, { passive: true });
+addEventListener("resize", nearEnd, { passive: true });
 
 void poll();
