@@ -64,7 +64,7 @@ async function request(url: string, init: RequestInit, service: string): Promise
   try {
     return await fetch(url, init);
   } catch {
-    throw new ApiError(0, [{ message: `Cannot reach the ${service} service. Retry in a moment.` }]);
+    throw new ApiError(0, [{ message: `Cannot reach the ${service} service.` }]);
   }
 }
 

@@ -16,9 +16,7 @@ const postForm = document.getElementById("post-form") as HTMLFormElement;
 
 let loaded = false;
 
-function render(change: Change): void {
-  view.apply(change);
-}
+const render = (change: Change) => view.apply(change);
 
 const pager = new Pager(feed, (cursor) => fetchPage(cfg, cursor), render);
 
@@ -73,9 +71,10 @@ postForm.append(...fieldRow("title", "New post", "Title", "Create post"));
 postForm.addEventListener("submit", (ev) => {
   ev.preventDefault();
   const input = postForm.elements.namedItem("title") as HTMLInputElement;
+  const title = input.value;
   void submit(postForm, async () => {
-    const post = await createPost(cfg, input.value);
-    input.value = "";
+    const post = await createPost(cfg, title);
+    if (input.value === title) input.value = ""; // unless retyped meanwhile
     // Shown at once; the query service's copy merges into it when it catches up.
     render(feed.merge([{ ...post, comments: [] }], null, false));
     refreshChrome();
@@ -88,9 +87,10 @@ list.addEventListener("submit", (ev) => {
   if (!postId) return;
   ev.preventDefault();
   const input = form.elements.namedItem("content") as HTMLInputElement;
+  const content = input.value;
   void submit(form, async () => {
-    const comments = await commentWhenKnown(postId, input.value);
-    input.value = "";
+    const comments = await commentWhenKnown(postId, content);
+    if (input.value === content) input.value = "";
     render(feed.merge([{ id: postId, title: "", comments }], null, false));
   });
 });

@@ -39,6 +39,7 @@ export function fieldRow(name: string, label: string, placeholder: string, butto
   input.setAttribute("aria-describedby", `${id}-error`);
   const error = el("p", { id: `${id}-error`, className: "error" });
   error.dataset.errorFor = name;
+  error.setAttribute("aria-live", "polite");
   const general = el("p", { className: "error" });
   general.dataset.errorFor = "";
   general.setAttribute("role", "alert");
