@@ -1,4 +1,5 @@
 #include "common/service.hpp"
+
 #include "posts.hpp"
 
 int main() {

@@ -3,6 +3,7 @@
 
 #include "common/log.hpp"
 #include "common/service.hpp"
+
 #include "query.hpp"
 
 namespace {

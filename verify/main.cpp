@@ -10,6 +10,7 @@
 
 #include "common/config.hpp"
 #include "common/json.hpp"
+
 #include "verify.hpp"
 
 int main(int argc, char** argv) {
@@ -39,15 +40,22 @@ int main(int argc, char** argv) {
       w.Key("comments").Int(static_cast<std::int64_t>(truth.comments.size()));
       w.Key("differences").StartArray();
       for (const auto& d : differences) {
-        w.StartObject().Key("kind").String(d.kind).Key("id").String(d.id).Key("detail").String(d.detail).EndObject();
+        w.StartObject()
+            .Key("kind")
+            .String(d.kind)
+            .Key("id")
+            .String(d.id)
+            .Key("detail")
+            .String(d.detail)
+            .EndObject();
       }
       w.EndArray().EndObject();
       std::cout << w.Take() << "\n";
     } else {
-      for (const auto& d : differences) std::cout << d.kind << " " << d.id << ": " << d.detail << "\n";
+      for (const auto& d : differences)
+        std::cout << d.kind << " " << d.id << ": " << d.detail << "\n";
       std::cout << "verify: " << truth.posts.size() << " posts, " << truth.comments.size()
-                << " comments in the sources of truth; " << differences.size()
-                << " differences\n";
+                << " comments in the sources of truth; " << differences.size() << " differences\n";
     }
     return differences.empty() ? 0 : 1;
   } catch (const std::exception& e) {

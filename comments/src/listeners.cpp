@@ -1,4 +1,5 @@
 #include "common/log.hpp"
+
 #include "comments.hpp"
 
 namespace blog::comments {
@@ -18,8 +19,7 @@ void PostArrivals::Wait(std::chrono::milliseconds timeout) {
 }
 
 void PostCreatedListener::OnMessage(const PostCreated& event, Tx& tx) {
-  tx.Sql().exec_params("INSERT INTO known_posts (id) VALUES ($1) ON CONFLICT DO NOTHING",
-                       event.id);
+  tx.Sql().exec_params("INSERT INTO known_posts (id) VALUES ($1) ON CONFLICT DO NOTHING", event.id);
   // Wakes waiting requests early; they re-check after this transaction commits.
   arrivals_.Notify();
 }

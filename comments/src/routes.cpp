@@ -1,10 +1,11 @@
 #include <optional>
 #include <string>
 
-#include "comments.hpp"
 #include "common/events.hpp"
 #include "common/ids.hpp"
 #include "common/json.hpp"
+
+#include "comments.hpp"
 
 namespace blog::comments {
 namespace {
@@ -21,9 +22,12 @@ std::string CommentList(pqxx::work& sql, const std::string& post_id) {
   w.StartArray();
   for (const auto& row : rows) {
     w.StartObject()
-        .Key("id").String(row[0].c_str())
-        .Key("content").String(row[1].c_str())
-        .Key("status").String(row[2].c_str())
+        .Key("id")
+        .String(row[0].c_str())
+        .Key("content")
+        .String(row[1].c_str())
+        .Key("status")
+        .String(row[2].c_str())
         .EndObject();
   }
   w.EndArray();
@@ -35,9 +39,8 @@ HttpResponse AddComment(Database& db, PostArrivals& arrivals, std::chrono::milli
   const std::string& post_id = request.params.at(0);
   if (!IsUuid(post_id)) throw NotFoundError("post " + post_id + " not found");
   const auto body = JsonObject::Parse(request.body);
-  const CommentCreated comment{.id = NewUuid(),
-                               .post_id = post_id,
-                               .content = body.String("content", 1, kMaxContentChars)};
+  const CommentCreated comment{
+      .id = NewUuid(), .post_id = post_id, .content = body.String("content", 1, kMaxContentChars)};
   const auto deadline = std::chrono::steady_clock::now() + post_wait;
   for (;;) {
     std::optional<std::string> list;
@@ -45,7 +48,8 @@ HttpResponse AddComment(Database& db, PostArrivals& arrivals, std::chrono::milli
       auto& sql = tx.Sql();
       if (!PostKnown(sql, post_id)) return;
       sql.exec_params(
-          "INSERT INTO comments (id, post_id, content, status, version) VALUES ($1, $2, $3, $4, $5)",
+          "INSERT INTO comments (id, post_id, content, status, version) VALUES ($1, $2, $3, $4, "
+          "$5)",
           comment.id, comment.post_id, comment.content, std::string(ToString(comment.status)),
           comment.version);
       tx.Publish(comment);
@@ -75,9 +79,10 @@ HttpResponse ListComments(Database& db, const HttpRequest& request) {
 
 void AddRoutes(Service& service, PostArrivals& arrivals, std::chrono::milliseconds post_wait) {
   Database& db = service.db();
-  service.routes().Add("POST", "/posts/{id}/comments", [&db, &arrivals, post_wait](const HttpRequest& r) {
-    return AddComment(db, arrivals, post_wait, r);
-  });
+  service.routes().Add("POST", "/posts/{id}/comments",
+                       [&db, &arrivals, post_wait](const HttpRequest& r) {
+                         return AddComment(db, arrivals, post_wait, r);
+                       });
   service.routes().Add("GET", "/posts/{id}/comments",
                        [&db](const HttpRequest& r) { return ListComments(db, r); });
 }

@@ -1,13 +1,13 @@
 #include "common/codec.hpp"
 
+#include <cstdint>
+#include <tuple>
+#include <type_traits>
+
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
-
-#include <cstdint>
-#include <tuple>
-#include <type_traits>
 
 namespace blog {
 namespace {
@@ -66,8 +66,8 @@ E ReadData(const rapidjson::Value& data) {
   E event;
   std::apply(
       [&](const auto&... field) {
-        (ReadValue(Member(data, field.name, "data." + std::string(field.name)), "data." + std::string(field.name),
-                   event.*(field.member)),
+        (ReadValue(Member(data, field.name, "data." + std::string(field.name)),
+                   "data." + std::string(field.name), event.*(field.member)),
          ...);
       },
       E::Fields());
@@ -93,11 +93,12 @@ rapidjson::Document Parse(std::string_view bytes) {
   }
   rapidjson::Document doc;
   // Iterative parsing: no recursion, so deep nesting cannot exhaust the stack.
-  doc.Parse<rapidjson::kParseValidateEncodingFlag | rapidjson::kParseIterativeFlag>(
-      bytes.data(), bytes.size());
+  doc.Parse<rapidjson::kParseValidateEncodingFlag | rapidjson::kParseIterativeFlag>(bytes.data(),
+                                                                                    bytes.size());
   if (doc.HasParseError()) {
-    throw DecodeError(std::string("invalid JSON at offset ") + std::to_string(doc.GetErrorOffset()) +
-                      ": " + rapidjson::GetParseError_En(doc.GetParseError()));
+    throw DecodeError(std::string("invalid JSON at offset ") +
+                      std::to_string(doc.GetErrorOffset()) + ": " +
+                      rapidjson::GetParseError_En(doc.GetParseError()));
   }
   return doc;
 }
@@ -147,10 +148,9 @@ DecodedEvent DecodeEvent(std::string_view bytes) {
   if (RequireString(doc, "specversion") != "1.0") {
     throw DecodeError("specversion must be \"1.0\"", "specversion");
   }
-  DecodedEvent out{.meta = {.id = RequireString(doc, "id"),
-                            .source = RequireString(doc, "source"),
-                            .time = {}},
-                   .event = PostCreated{}};
+  DecodedEvent out{
+      .meta = {.id = RequireString(doc, "id"), .source = RequireString(doc, "source"), .time = {}},
+      .event = PostCreated{}};
   if (out.meta.id.empty() || out.meta.id.size() > 200) {
     throw DecodeError("id must be 1-200 characters", "id");
   }

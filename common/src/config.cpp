@@ -58,8 +58,8 @@ Config Config::FromEnv(std::string_view service, int default_port) {
   Config c;
   c.service = svc;
   c.port = static_cast<int>(EnvInt("PORT", default_port, 1, 65535));
-  c.database_url = EnvString(
-      "DATABASE_URL", "postgresql://" + svc + ":" + svc + "-local@127.0.0.1:55432/" + svc);
+  c.database_url = EnvString("DATABASE_URL",
+                             "postgresql://" + svc + ":" + svc + "-local@127.0.0.1:55432/" + svc);
   c.db_pool_size = static_cast<int>(EnvInt("DB_POOL_SIZE", 8, 1, 256));
   c.nats.urls = EnvList("NATS_URL", "nats://127.0.0.1:4222");
   if (c.nats.urls.empty()) throw ConfigError("NATS_URL must name at least one server", "NATS_URL");

@@ -28,8 +28,8 @@ constexpr int kMigrationLockKey = 72'1001;
 
 std::string WithConnectTimeout(std::string url) {
   if (url.find("connect_timeout") != std::string::npos) return url;
-  if (url.rfind("postgres", 0) == 0) return url + (url.find('?') == std::string::npos ? "?" : "&") +
-                                            "connect_timeout=3";
+  if (url.rfind("postgres", 0) == 0)
+    return url + (url.find('?') == std::string::npos ? "?" : "&") + "connect_timeout=3";
   return url + " connect_timeout=3";
 }
 
@@ -171,8 +171,7 @@ bool Database::Migrate(std::string_view component, const std::vector<Migration>&
       sql.exec(std::string(step));
       sql.exec_params("INSERT INTO blog_schema_migrations (component, version) VALUES ($1, $2)",
                       std::string(name), version);
-      log::Info("migration applied",
-                {{"component", name}, {"version", std::to_string(version)}});
+      log::Info("migration applied", {{"component", name}, {"version", std::to_string(version)}});
     };
     apply("blog", 1, kBlogSchema);
     for (const auto& m : migrations) apply(component, m.version, m.sql);

@@ -9,8 +9,7 @@ void PublishDeadLetter(NatsClient& nats, const DeadLetter& letter) {
     if (c == '\r' || c == '\n') c = ' ';
   }
   NatsHeaders headers{
-      {std::string(kMsgIdHeader),
-       letter.consumer + ":" + std::to_string(letter.original_sequence)},
+      {std::string(kMsgIdHeader), letter.consumer + ":" + std::to_string(letter.original_sequence)},
       {std::string(kDlqErrorHeader), error},
       {std::string(kDlqSubjectHeader), letter.original_subject},
       {std::string(kDlqSequenceHeader), std::to_string(letter.original_sequence)},

@@ -1,13 +1,13 @@
 #include "common/http_server.hpp"
 
-#include <microhttpd.h>
-
 #include <algorithm>
 #include <thread>
 
 #include "common/log.hpp"
 #include "common/metrics.hpp"
 #include "common/trace.hpp"
+
+#include <microhttpd.h>
 
 // The server runs on libmicrohttpd: one thread per connection (handlers may block on the
 // database without stalling other connections), a bound on concurrent connections, an idle and
@@ -91,12 +91,12 @@ HttpResponse HttpServer::Handle(HttpRequest& request) const {
   } else {
     try {
       if (request.path.size() > options_.url_limit) {
-        throw HttpError(414, "request path exceeds " + std::to_string(options_.url_limit) +
-                                 " bytes");
+        throw HttpError(414,
+                        "request path exceeds " + std::to_string(options_.url_limit) + " bytes");
       }
       if (request.body.size() > options_.body_limit) {
-        throw HttpError(413, "request body exceeds " + std::to_string(options_.body_limit) +
-                                 " bytes");
+        throw HttpError(413,
+                        "request body exceeds " + std::to_string(options_.body_limit) + " bytes");
       }
       const bool has_body_method =
           request.method == "POST" || request.method == "PUT" || request.method == "PATCH";
@@ -121,8 +121,8 @@ HttpResponse HttpServer::Handle(HttpRequest& request) const {
   metrics.Increment("blog_http_requests_total",
                     {{"method", request.method}, {"route", pattern}, {"status", status}});
   metrics.Observe("blog_http_request_duration_seconds", {{"route", pattern}}, seconds);
-  const auto level = IsQuiet(request.path) && response.status < 500 ? log::Level::kDebug
-                                                                     : log::Level::kInfo;
+  const auto level =
+      IsQuiet(request.path) && response.status < 500 ? log::Level::kDebug : log::Level::kInfo;
   log::Write(level, "request",
              {{"method", request.method},
               {"path", request.path.substr(0, 200)},
@@ -146,8 +146,8 @@ MHD_Result HttpServer::Impl::Access(void* cls, MHD_Connection* connection, const
     MHD_get_connection_values(connection, MHD_HEADER_KIND, CollectHeader, exchange);
     MHD_get_connection_values(connection, MHD_GET_ARGUMENT_KIND, CollectQuery, exchange);
     if (const auto length = exchange->request.Header("content-length")) {
-      exchange->too_large = length->size() > 18 || std::stoull("0" + *length) >
-                                                       server->options_.body_limit;
+      exchange->too_large =
+          length->size() > 18 || std::stoull("0" + *length) > server->options_.body_limit;
     }
     return MHD_YES;
   }
@@ -166,8 +166,8 @@ MHD_Result HttpServer::Impl::Access(void* cls, MHD_Connection* connection, const
     exchange->request.body.assign(server->options_.body_limit + 1, ' ');  // refused unread
   }
   HttpResponse response = server->Handle(exchange->request);
-  MHD_Response* reply = MHD_create_response_from_buffer(
-      response.body.size(), response.body.data(), MHD_RESPMEM_MUST_COPY);
+  MHD_Response* reply = MHD_create_response_from_buffer(response.body.size(), response.body.data(),
+                                                        MHD_RESPMEM_MUST_COPY);
   for (const auto& [name, value] : response.headers) {
     MHD_add_response_header(reply, name.c_str(), value.c_str());
   }
@@ -190,9 +190,8 @@ void HttpServer::Start() {
       static_cast<uint16_t>(options_.port), nullptr, nullptr, &Impl::Access, this,
       MHD_OPTION_CONNECTION_LIMIT, static_cast<unsigned>(options_.max_connections),
       MHD_OPTION_CONNECTION_TIMEOUT, static_cast<unsigned>(options_.request_timeout.count()),
-      MHD_OPTION_CONNECTION_MEMORY_LIMIT, options_.header_limit,
-      MHD_OPTION_NOTIFY_COMPLETED, &Completed, nullptr,
-      MHD_OPTION_END);
+      MHD_OPTION_CONNECTION_MEMORY_LIMIT, options_.header_limit, MHD_OPTION_NOTIFY_COMPLETED,
+      &Completed, nullptr, MHD_OPTION_END);
   if (impl_->daemon == nullptr) {
     throw Error("cannot listen on port " + std::to_string(options_.port) +
                 " (in use, or not permitted)");

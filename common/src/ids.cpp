@@ -1,12 +1,12 @@
 #include "common/ids.hpp"
 
-#include <openssl/evp.h>
-
 #include <array>
 #include <chrono>
 #include <cstdint>
 #include <ctime>
 #include <random>
+
+#include <openssl/evp.h>
 
 namespace blog {
 namespace {
@@ -24,9 +24,8 @@ std::string FormatUuid(const std::array<unsigned char, 16>& bytes) {
 }
 
 // RFC 4122 URL namespace, used as the namespace of every derived id.
-constexpr std::array<unsigned char, 16> kNamespace = {0x6b, 0xa7, 0xb8, 0x11, 0x9d, 0xad,
-                                                      0x11, 0xd1, 0x80, 0xb4, 0x00, 0xc0,
-                                                      0x4f, 0xd4, 0x30, 0xc8};
+constexpr std::array<unsigned char, 16> kNamespace = {
+    0x6b, 0xa7, 0xb8, 0x11, 0x9d, 0xad, 0x11, 0xd1, 0x80, 0xb4, 0x00, 0xc0, 0x4f, 0xd4, 0x30, 0xc8};
 
 }  // namespace
 

@@ -83,8 +83,8 @@ JsonObject JsonObject::Parse(std::string_view body) {
   return out;
 }
 
-std::string JsonObject::String(std::string_view field, std::size_t min_chars,
-                               std::size_t max_chars, bool trim) const {
+std::string JsonObject::String(std::string_view field, std::size_t min_chars, std::size_t max_chars,
+                               bool trim) const {
   const std::string name(field);
   const auto it = impl_->doc.FindMember(name.c_str());
   if (it == impl_->doc.MemberEnd() || it->value.IsNull()) {
@@ -102,10 +102,10 @@ std::string JsonObject::String(std::string_view field, std::size_t min_chars,
   }
   const std::size_t chars = Utf8Length(value);
   if (chars < min_chars) {
-    throw ValidationError(min_chars == 1 ? name + " must not be empty"
-                                         : name + " must have at least " +
-                                               std::to_string(min_chars) + " characters",
-                          name);
+    throw ValidationError(
+        min_chars == 1 ? name + " must not be empty"
+                       : name + " must have at least " + std::to_string(min_chars) + " characters",
+        name);
   }
   if (chars > max_chars) {
     throw ValidationError(name + " must have at most " + std::to_string(max_chars) + " characters",
@@ -149,8 +149,6 @@ JsonWriter& JsonWriter::Bool(bool value) {
   impl_->writer.Bool(value);
   return *this;
 }
-std::string JsonWriter::Take() {
-  return {impl_->buffer.GetString(), impl_->buffer.GetSize()};
-}
+std::string JsonWriter::Take() { return {impl_->buffer.GetString(), impl_->buffer.GetSize()}; }
 
 }  // namespace blog

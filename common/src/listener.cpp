@@ -8,6 +8,7 @@
 #include "common/log.hpp"
 #include "common/metrics.hpp"
 #include "common/trace.hpp"
+
 #include "nats_native.hpp"
 
 namespace blog {
@@ -36,7 +37,8 @@ void EnsureConsumer(jsCtx* js, const std::string& name, const std::string& subje
   jsErrCode jerr = static_cast<jsErrCode>(0);
   if (reset) {
     const natsStatus s = js_DeleteConsumer(js, stream.c_str(), name.c_str(), nullptr, &jerr);
-    if (s == NATS_OK) log::Info("consumer reset to replay from the first event", {{"consumer", name}});
+    if (s == NATS_OK)
+      log::Info("consumer reset to replay from the first event", {{"consumer", name}});
     if (s != NATS_NOT_FOUND) CheckNats(s, "delete consumer " + name, jerr);
   }
   jsConsumerConfig cfg;
@@ -66,8 +68,9 @@ void EnsureConsumer(jsCtx* js, const std::string& name, const std::string& subje
     cfg.OptStartTime = info->Config->OptStartTime;
     jsConsumerInfo_Destroy(info);
     info = nullptr;
-    if (!same) CheckNats(js_UpdateConsumer(&info, js, stream.c_str(), &cfg, nullptr, &jerr),
-                         "update consumer " + name, jerr);
+    if (!same)
+      CheckNats(js_UpdateConsumer(&info, js, stream.c_str(), &cfg, nullptr, &jerr),
+                "update consumer " + name, jerr);
   }
   if (info != nullptr) jsConsumerInfo_Destroy(info);
 }
@@ -105,8 +108,8 @@ void ListenerBase::Start() {
   options.Stream = stream.c_str();
   options.Consumer = consumer_.c_str();  // bind only: the subscription never owns the consumer
   jsErrCode jerr = static_cast<jsErrCode>(0);
-  CheckNats(js_PullSubscribe(&impl_->subscription, js, subject_.c_str(), consumer_.c_str(),
-                             nullptr, &options, &jerr),
+  CheckNats(js_PullSubscribe(&impl_->subscription, js, subject_.c_str(), consumer_.c_str(), nullptr,
+                             &options, &jerr),
             "bind consumer " + consumer_, jerr);
   stopping_ = false;
   bound_ = true;
@@ -137,8 +140,9 @@ bool Process(natsMsg* msg, ListenerContext& context, const std::string& consumer
     const auto stored = std::chrono::system_clock::time_point(
         std::chrono::duration_cast<std::chrono::system_clock::duration>(
             std::chrono::nanoseconds(meta->Timestamp)));
-    metrics.Observe("blog_event_age_seconds", labels,
-                    std::chrono::duration<double>(std::chrono::system_clock::now() - stored).count());
+    metrics.Observe(
+        "blog_event_age_seconds", labels,
+        std::chrono::duration<double>(std::chrono::system_clock::now() - stored).count());
     jsMsgMetaData_Destroy(meta);
   }
   const std::string traceparent = Header(msg, kTraceParentHeader);
@@ -149,13 +153,12 @@ bool Process(natsMsg* msg, ListenerContext& context, const std::string& consumer
 
   const auto dead_letter = [&](const std::string& error) {
     try {
-      PublishDeadLetter(context.nats,
-                        DeadLetter{.consumer = consumer,
-                                   .original_subject = incoming.subject,
-                                   .original_sequence = incoming.stream_sequence,
-                                   .error = error,
-                                   .traceparent = traceparent,
-                                   .body = std::string(body)});
+      PublishDeadLetter(context.nats, DeadLetter{.consumer = consumer,
+                                                 .original_subject = incoming.subject,
+                                                 .original_sequence = incoming.stream_sequence,
+                                                 .error = error,
+                                                 .traceparent = traceparent,
+                                                 .body = std::string(body)});
     } catch (const std::exception& e) {
       // Keep the message: it is redelivered and dead-lettered on a later try.
       log::Error("dead-letter publish failed", {{"consumer", consumer}, {"error", e.what()}});
@@ -164,9 +167,9 @@ bool Process(natsMsg* msg, ListenerContext& context, const std::string& consumer
     }
     natsMsg_Term(msg, nullptr);
     metrics.Increment("blog_events_dead_lettered_total", labels);
-    log::Error("event dead-lettered",
-               {{"consumer", consumer}, {"sequence", std::to_string(incoming.stream_sequence)},
-                {"error", error}});
+    log::Error("event dead-lettered", {{"consumer", consumer},
+                                       {"sequence", std::to_string(incoming.stream_sequence)},
+                                       {"error", error}});
   };
 
   DecodedEvent decoded;
@@ -198,17 +201,19 @@ bool Process(natsMsg* msg, ListenerContext& context, const std::string& consumer
     natsMsg_Ack(msg, nullptr);
     metrics.Increment(duplicate ? "blog_events_duplicate_total" : "blog_events_acked_total",
                       labels);
-    metrics.Observe("blog_handler_duration_seconds", labels,
-                    std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
-                        .count());
+    metrics.Observe(
+        "blog_handler_duration_seconds", labels,
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     // One line per handled event, carrying the event's trace_id: a request can be followed
     // through every service's log, not only through those with an HTTP edge.
     log::Info(duplicate ? "event skipped: already applied" : "event applied",
-              {{"consumer", consumer}, {"event_id", incoming.meta.id},
+              {{"consumer", consumer},
+               {"event_id", incoming.meta.id},
                {"sequence", std::to_string(incoming.stream_sequence)}});
     return true;
   } catch (const UnavailableError& e) {
-    log::Warn("event deferred: database unavailable", {{"consumer", consumer}, {"error", e.what()}});
+    log::Warn("event deferred: database unavailable",
+              {{"consumer", consumer}, {"error", e.what()}});
     natsMsg_NakWithDelay(msg, context.settings.retry_base.count(), nullptr);
     metrics.Increment("blog_events_nakd_total", labels);
     return false;
@@ -220,9 +225,10 @@ bool Process(natsMsg* msg, ListenerContext& context, const std::string& consumer
     const auto exponent = std::min<std::uint64_t>(delivered - 1, 20);
     const auto delay = std::min(context.settings.retry_base * (std::int64_t{1} << exponent),
                                 context.settings.retry_max);
-    log::Warn("event handler failed; retrying",
-              {{"consumer", consumer}, {"error", e.what()},
-               {"attempt", std::to_string(delivered)}, {"retry_in_ms", std::to_string(delay.count())}});
+    log::Warn("event handler failed; retrying", {{"consumer", consumer},
+                                                 {"error", e.what()},
+                                                 {"attempt", std::to_string(delivered)},
+                                                 {"retry_in_ms", std::to_string(delay.count())}});
     natsMsg_NakWithDelay(msg, delay.count(), nullptr);
     metrics.Increment("blog_events_nakd_total", labels);
     return true;
@@ -254,8 +260,7 @@ void ListenerBase::Run() {
     if (status != NATS_OK) {
       const auto now = std::chrono::steady_clock::now();
       if (now - last_warning > std::chrono::seconds(5)) {
-        log::Warn("fetch failed",
-                  {{"consumer", consumer_}, {"error", natsStatus_GetText(status)}});
+        log::Warn("fetch failed", {{"consumer", consumer_}, {"error", natsStatus_GetText(status)}});
         last_warning = now;
       }
       std::this_thread::sleep_for(kPauseOnFailure);

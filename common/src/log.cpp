@@ -1,11 +1,11 @@
 #include "common/log.hpp"
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
 #include <atomic>
 #include <cstdio>
 #include <mutex>
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 #include "common/errors.hpp"
 #include "common/ids.hpp"

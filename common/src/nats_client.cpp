@@ -6,6 +6,7 @@
 #include "common/errors.hpp"
 #include "common/events.hpp"
 #include "common/log.hpp"
+
 #include "nats_native.hpp"
 
 namespace blog {

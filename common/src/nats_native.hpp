@@ -2,9 +2,9 @@
 // exception. Only common/ and tools include this.
 #pragma once
 
-#include <nats/nats.h>
-
 #include <string_view>
+
+#include <nats/nats.h>
 
 #include "common/nats_client.hpp"
 
@@ -17,7 +17,8 @@ struct NatsClient::Native {
 };
 
 // Throws UnavailableError for connectivity failures, Error otherwise; no-op on NATS_OK.
-void CheckNats(natsStatus status, std::string_view what, jsErrCode js_error = static_cast<jsErrCode>(0));
+void CheckNats(natsStatus status, std::string_view what,
+               jsErrCode js_error = static_cast<jsErrCode>(0));
 
 // True for statuses that mean "the server could not be reached / did not answer in time".
 bool IsNatsUnavailable(natsStatus status);

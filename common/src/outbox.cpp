@@ -88,8 +88,7 @@ std::size_t OutboxRelay::PublishBatch() {
     if (!done.empty()) sql.exec("DELETE FROM blog_outbox WHERE seq IN (" + done + ")");
   });
   if (published > 0) {
-    Metrics::Global().Increment("blog_events_published_total", {},
-                                static_cast<double>(published));
+    Metrics::Global().Increment("blog_events_published_total", {}, static_cast<double>(published));
   }
   if (!error.empty()) throw UnavailableError(error);
   return published;

@@ -53,8 +53,8 @@ int WaitForShutdownSignal() {
 Service::Service(Config config, std::vector<Migration> migrations)
     : config_(std::move(config)), migrations_(std::move(migrations)) {
   DescribeMetrics();
-  db_ = std::make_unique<Database>(config_.database_url, config_.db_pool_size,
-                                   "/" + config_.service);
+  db_ =
+      std::make_unique<Database>(config_.database_url, config_.db_pool_size, "/" + config_.service);
   nats_ = std::make_unique<NatsClient>(config_.nats);
   context_ = std::make_unique<ListenerContext>(
       ListenerContext{config_.service, *nats_, *db_, config_.listener, false});
@@ -78,8 +78,9 @@ bool Service::RetryUntilAvailable(std::string_view what, Fn&& fn) {
       return true;
     } catch (const UnavailableError& e) {
       if (attempt == 1 || attempt % 10 == 0) {
-        log::Warn("waiting for a dependency",
-                  {{"dependency", what}, {"attempt", std::to_string(attempt)}, {"error", e.what()}});
+        log::Warn(
+            "waiting for a dependency",
+            {{"dependency", what}, {"attempt", std::to_string(attempt)}, {"error", e.what()}});
       }
       if (WaitForStop(kRetryStartup)) return false;
     }
@@ -87,9 +88,8 @@ bool Service::RetryUntilAvailable(std::string_view what, Fn&& fn) {
 }
 
 void Service::AddOperationalRoutes() {
-  router_.Add("GET", "/healthz", [](const HttpRequest&) {
-    return HttpResponse::Json(200, R"({"status":"ok"})");
-  });
+  router_.Add("GET", "/healthz",
+              [](const HttpRequest&) { return HttpResponse::Json(200, R"({"status":"ok"})"); });
   router_.Add("GET", "/readyz", [this](const HttpRequest&) {
     if (draining_) return ErrorResponse(503, "shutting down");
     if (!started_) return ErrorResponse(503, "starting: waiting for PostgreSQL and NATS");
@@ -110,7 +110,8 @@ void Service::AddOperationalRoutes() {
 
 bool Service::StartDependencies() {
   bool fresh = false;
-  if (!RetryUntilAvailable("postgresql", [&] { fresh = db_->Migrate(config_.service, migrations_); })) {
+  if (!RetryUntilAvailable("postgresql",
+                           [&] { fresh = db_->Migrate(config_.service, migrations_); })) {
     return false;
   }
   // A brand-new database has no state: its consumers replay from the first stored event.
@@ -142,11 +143,12 @@ int Service::Run() {
                                       .port = config_.port,
                                       .body_limit = config_.body_limit,
                                       .cors_origins = config_.cors_origins,
-                                      .admit = [this](const HttpRequest& request) {
-                                        return started_.load() || request.path == "/healthz" ||
-                                               request.path == "/readyz" ||
-                                               request.path == "/metrics";
-                                      }},
+                                      .admit =
+                                          [this](const HttpRequest& request) {
+                                            return started_.load() || request.path == "/healthz" ||
+                                                   request.path == "/readyz" ||
+                                                   request.path == "/metrics";
+                                          }},
                     router_);
   server.Start();
   if (StartDependencies()) {

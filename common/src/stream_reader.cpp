@@ -5,6 +5,7 @@
 
 #include "common/dead_letter.hpp"
 #include "common/errors.hpp"
+
 #include "nats_native.hpp"
 
 namespace blog {
@@ -62,7 +63,8 @@ std::uint64_t ReadStream(NatsClient& nats, std::string_view stream, std::string_
         natsMsg* msg = list.Msgs[i];
         StoredMessage stored;
         stored.subject = natsMsg_GetSubject(msg);
-        stored.data.assign(natsMsg_GetData(msg), static_cast<std::size_t>(natsMsg_GetDataLength(msg)));
+        stored.data.assign(natsMsg_GetData(msg),
+                           static_cast<std::size_t>(natsMsg_GetDataLength(msg)));
         if (jsMsgMetaData* meta = nullptr; natsMsg_GetMetaData(&meta, msg) == NATS_OK) {
           stored.sequence = meta->Sequence.Stream;
           stored.timestamp_ns = meta->Timestamp;

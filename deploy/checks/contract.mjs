@@ -7,6 +7,9 @@ export const SERVICES = {
   moderation: { port: 4003, replicas: 2 },
 };
 
+// The page: static files served by nginx (the `client` Dockerfile target), no NATS, no DB.
+export const CLIENT = { name: "client", port: 8080, replicas: 2 };
+
 export const NAMESPACE = "blog";
 export const IMAGE_REPO = "blog";                    // images are blog/<service>
 export const DOCKERFILE = "Dockerfiles/Dockerfile";  // one target per service
@@ -23,15 +26,20 @@ export const INGRESS = {
     { path: "/posts/create", service: "posts", port: 4000 },
     { path: "/posts/?(.*)/comments", service: "comments", port: 4001 },
     { path: "/posts", service: "query", port: 4002 },
+    // The page takes everything else (issue 9).
+    { path: "/?(.*)", service: "client", port: 8080 },
   ],
-  // The client page may take the catch-all route later (issue 5 leaves room for it).
-  optional: [{ path: "/?(.*)", service: "client", port: 80 }],
+  optional: [],
   // Requests and the service ingress-nginx must route each to.
   routing: [
     ["/posts/create", "posts"],
     ["/posts/0b6c1c2e-1f0a-4a57-9d43-2b3c4d5e6f70/comments", "comments"],
     ["/posts", "query"],
     ["/posts/0b6c1c2e-1f0a-4a57-9d43-2b3c4d5e6f70", "query"],
+    ["/", "client"],
+    ["/index.html", "client"],
+    ["/config.js", "client"],
+    ["/app.js", "client"],
   ],
 };
 
@@ -40,3 +48,49 @@ export const REQUIRED_ENV = [
   "PORT", "NATS_URL", "DATABASE_URL", "STREAM_REPLICAS", "STREAM_STORAGE", "LOG_LEVEL",
   "SHUTDOWN_TIMEOUT_MS",
 ];
+
+// NATS (issue 8): one user per service, allowed exactly what scripts/nats-auth allows it
+// locally. Events each service publishes, and the event types of the durable consumers
+// "<service>-<type>" it owns.
+export const NATS_EVENTS = {
+  posts: { publishes: ["blog.post.created"], consumes: [] },
+  comments: { publishes: ["blog.comment.created", "blog.comment.updated"],
+    consumes: ["PostCreated", "CommentModerated"] },
+  moderation: { publishes: ["blog.comment.moderated"], consumes: ["CommentCreated"] },
+  query: { publishes: [], consumes: ["PostCreated", "CommentCreated", "CommentUpdated"] },
+};
+export const NATS_ADMIN_USER = "admin";     // operators: no restrictions
+export const NATS_ROUTE_USER = "route";     // the nodes' routes (cluster authorization)
+
+/** The publish and subscribe allow lists of a service's NATS user. */
+export function natsPermissions(service) {
+  const { publishes, consumes } = NATS_EVENTS[service];
+  const publish = [...publishes];
+  for (const type of consumes) {
+    const c = `${service}-${type}`;
+    publish.push(`dlq.${c}`, `$JS.API.CONSUMER.INFO.BLOG.${c}`, `$JS.API.CONSUMER.DELETE.BLOG.${c}`,
+      `$JS.API.CONSUMER.DURABLE.CREATE.BLOG.${c}`, `$JS.API.CONSUMER.CREATE.BLOG.${c}`,
+      `$JS.API.CONSUMER.CREATE.BLOG.${c}.>`, `$JS.API.CONSUMER.MSG.NEXT.BLOG.${c}`,
+      `$JS.ACK.BLOG.${c}.>`);
+  }
+  publish.push("$JS.API.INFO", "$JS.API.STREAM.INFO.*", "$JS.API.STREAM.CREATE.*",
+    "$JS.API.STREAM.UPDATE.*");
+  return { publish, subscribe: ["_INBOX.>"] };
+}
+
+// NetworkPolicy (issue 8): the only connections allowed, as [from, to, port, protocol].
+// Pods are named by their app.kubernetes.io/name label; "ingress-nginx" is the ingress
+// controller (namespace ingress-nginx), "kube-dns" the cluster DNS (namespace kube-system).
+export const INGRESS_NAMESPACE = "ingress-nginx";
+export function allowedConnections() {
+  const allowed = [];
+  const dns = (from) => allowed.push([from, "kube-dns", 53, "UDP"], [from, "kube-dns", 53, "TCP"]);
+  for (const s of Object.keys(SERVICES)) {
+    allowed.push([s, "nats", 4222, "TCP"], [s, `${s}-db`, 5432, "TCP"]);
+    dns(s);
+  }
+  for (const p of INGRESS.paths) allowed.push(["ingress-nginx", p.service, p.port, "TCP"]);
+  allowed.push(["nats", "nats", 6222, "TCP"]);
+  dns("nats");
+  return allowed;
+}

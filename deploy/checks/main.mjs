@@ -2,7 +2,7 @@
 // one line each, then "manifests: N passed, M failed". Exit 1 if any check failed.
 //
 //   node deploy/checks/main.mjs [--root DIR] [--no-selftest]
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import YAML from "yaml";
@@ -12,7 +12,8 @@ import { Manifests } from "./k8s-model.mjs";
 import { SEMANTIC_CHECKS } from "./semantic.mjs";
 import * as skaffold from "./skaffold.mjs";
 import * as dockerfiles from "./dockerfiles.mjs";
-import { testConfig } from "./nats.mjs";
+import { testConfig, containerEnv, localAuthorization, probePermissions } from "./nats.mjs";
+import * as C from "./contract.mjs";
 import { selfTests } from "./selftest.mjs";
 
 const { values: opts } = parseArgs({ options: {
@@ -40,6 +41,13 @@ function report(name, errors) {
 function check(name, fn) {
   try {
     report(name, fn());
+  } catch (e) {
+    report(name, [e.message]);
+  }
+}
+async function checkAsync(name, fn) {
+  try {
+    report(name, await fn());
   } catch (e) {
     report(name, [e.message]);
   }
@@ -93,17 +101,72 @@ check("skaffold.yaml parses", () => {
 const manifests = new Manifests(items);
 let dockerTargets = new Set();
 check("Dockerfile targets are readable", () => { dockerTargets = dockerfiles.serviceTargets(ROOT); return []; });
+const natsFiles = items.find((i) => i.doc.kind === "ConfigMap" && i.doc.data?.["nats.conf"])?.doc.data;
 const ctx = {
   skaffold: skaffoldConfig,
   dockerTargets,
-  natsConf: manifests.find("ConfigMap", items.find((i) => i.doc.kind === "ConfigMap" &&
-    i.doc.data?.["nats.conf"])?.doc.metadata.name)?.data?.["nats.conf"],
+  natsFiles,
+  natsConf: natsFiles?.["nats.conf"],
+  localNatsAuth: null,
 };
+check("scripts/nats-auth (the local NATS users) prints a readable authorization block", () => {
+  // The local setup of the repo the checks live in, also when --root points elsewhere.
+  ctx.localNatsAuth = localAuthorization(existsSync(path.join(ROOT, "scripts")) ? ROOT
+    : path.resolve(import.meta.dirname, "..", ".."));
+  return ctx.localNatsAuth ? [] : null;
+});
 for (const [name, fn] of SEMANTIC_CHECKS) check(`semantic: ${name}`, () => fn(manifests, ctx));
-check("semantic: skaffold.yaml builds every service target and deploys k8s/",
+check("semantic: skaffold.yaml builds every image target and deploys k8s/",
   () => skaffold.rules(skaffoldConfig, K8S));
-check("nats-server -t accepts the cluster's nats.conf", () =>
-  (ctx.natsConf === undefined ? ["no ConfigMap holds nats.conf"] : testConfig(ctx.natsConf)));
+
+// 3b. nats.conf under a real nats-server, with the environment Kubernetes would give.
+const decode = (kind) => (name, key) => {
+  const d = manifests.find(kind, name, C.NAMESPACE);
+  const v = d?.data?.[key];
+  return v === undefined ? undefined : kind === "Secret" ? Buffer.from(v, "base64").toString("utf8") : v;
+};
+const envOf = (kind, name, container, podName) => containerEnv(
+  manifests.find(kind, name, C.NAMESPACE)?.spec?.template?.spec?.containers
+    ?.find((c) => c.name === container),
+  { podName, secret: decode("Secret"), configMap: decode("ConfigMap") });
+check("nats-server -t accepts the cluster's nats.conf with the pod's environment", () =>
+  (natsFiles === undefined ? ["no ConfigMap holds nats.conf"]
+    : testConfig(natsFiles, envOf("StatefulSet", "nats", "nats", "nats-0"))));
+await checkAsync("nats-server enforces the users of auth.conf (anonymous refused, each service only its subjects)",
+  async () => {
+    if (!natsFiles?.["auth.conf"]) return ["the nats ConfigMap has no auth.conf"];
+    const creds = Object.fromEntries(Object.keys(C.SERVICES).map((s) => {
+      const e = envOf("Deployment", s, s, `${s}-0`);
+      return [s, { user: e.NATS_USER, password: e.NATS_PASSWORD }];
+    }));
+    creds[C.NATS_ADMIN_USER] = { user: decode("Secret")("nats-admin", "NATS_USER"),
+      password: decode("Secret")("nats-admin", "NATS_PASSWORD") };
+    return probePermissions(natsFiles, "auth.conf", envOf("StatefulSet", "nats", "nats", "nats-0"),
+      natsProbeCases(creds));
+  });
+
+/** What issue 8 asks of the NATS users, as probe cases (see nats.mjs probePermissions). */
+function natsProbeCases(creds) {
+  const cases = [
+    { op: "connect", allowed: false },   // anonymous
+    { op: "connect", user: creds.posts.user, password: `${creds.posts.password}x`, allowed: false },
+    { op: "pub", ...creds[C.NATS_ADMIN_USER], subject: "blog.comment.created", allowed: true },
+  ];
+  const all = Object.entries(C.NATS_EVENTS);
+  for (const [s, ev] of all) {
+    cases.push({ op: "connect", ...creds[s], allowed: true });
+    for (const [other, oev] of all) {
+      for (const subject of oev.publishes) cases.push({ op: "pub", ...creds[s], subject, allowed: other === s });
+      for (const type of oev.consumes.slice(0, 1)) {
+        cases.push({ op: "pub", ...creds[s], subject: `$JS.API.CONSUMER.DURABLE.CREATE.BLOG.${other}-${type}`,
+          allowed: other === s });
+      }
+    }
+    cases.push({ op: "sub", ...creds[s], subject: "blog.>", allowed: false },
+      { op: "sub", ...creds[s], subject: "_INBOX.probe", allowed: true });
+  }
+  return cases;
+}
 
 // 4. Dockerfiles.
 check("dockerfile-utils lint Dockerfiles/*", () => dockerfiles.lint(ROOT));

@@ -2,6 +2,8 @@
 // Each check takes the rendered manifests (a Manifests) and returns its errors (none = pass).
 import * as C from "./contract.mjs";
 import { selects, portMatches, idOf } from "./k8s-model.mjs";
+import { labelSelectorMatches, connectionAllowed } from "./netpol.mjs";
+import { parseNatsFiles } from "./natsconf.mjs";
 
 const probesOf = (c) => [["readinessProbe", c.readinessProbe],
   ["livenessProbe", c.livenessProbe], ["startupProbe", c.startupProbe]].filter(([, p]) => p);
@@ -31,17 +33,26 @@ function serviceSelectors(m) {
       errors.push(`${idOf(w.owner)}: spec.selector does not match its own pod template`);
     }
   }
-  for (const kind of ["PodDisruptionBudget", "NetworkPolicy"]) {
-    for (const d of m.docs(kind)) {
-      const sel = d.spec?.selector?.matchLabels ?? d.spec?.podSelector?.matchLabels;
-      if (!m.workloads().some((w) => selects(sel, w.template.metadata?.labels))) {
-        errors.push(`${idOf(d)}: selector ${JSON.stringify(sel)} matches no pod template`);
-      }
-      for (const rule of d.spec?.ingress ?? []) {
-        for (const from of rule.from ?? []) {
-          const s = from.podSelector?.matchLabels;
-          if (s && !m.workloads().some((w) => selects(s, w.template.metadata?.labels))) {
-            errors.push(`${idOf(d)}: ingress from ${JSON.stringify(s)} matches no pod template`);
+  for (const d of m.docs("PodDisruptionBudget")) {
+    const sel = d.spec?.selector?.matchLabels;
+    if (!m.workloads().some((w) => selects(sel, w.template.metadata?.labels))) {
+      errors.push(`${idOf(d)}: selector ${JSON.stringify(sel)} matches no pod template`);
+    }
+  }
+  // NetworkPolicy: an empty podSelector is every pod (default deny); any other selector, and
+  // every peer selector within the namespace, must match a pod template (a typo would
+  // silently allow or deny nothing).
+  const anyPod = (sel) => m.workloads().some((w) => labelSelectorMatches(sel, w.template.metadata?.labels));
+  for (const d of m.docs("NetworkPolicy")) {
+    const sel = d.spec?.podSelector ?? {};
+    if (Object.keys(sel).length && !anyPod(sel)) {
+      errors.push(`${idOf(d)}: podSelector ${JSON.stringify(sel)} matches no pod template`);
+    }
+    for (const [dir, key] of [["ingress", "from"], ["egress", "to"]]) {
+      for (const rule of d.spec?.[dir] ?? []) {
+        for (const peer of rule[key] ?? []) {
+          if (peer.podSelector && !peer.namespaceSelector && !anyPod(peer.podSelector)) {
+            errors.push(`${idOf(d)}: ${dir} ${key} ${JSON.stringify(peer.podSelector)} matches no pod template`);
           }
         }
       }
@@ -158,9 +169,14 @@ function images(m, ctx) {
   return errors;
 }
 
-/** ingress-nginx with use-regex: longest path first, first case-insensitive ^path match. */
+/**
+ * ingress-nginx with use-regex: its locations sorted as the controller sorts them (by path
+ * descending as a string, then stably by length descending: longer paths first, and of
+ * equal length the greater string first), then the first case-insensitive ^path match.
+ */
 export function routeNginx(paths, uri) {
-  const sorted = [...paths].sort((a, b) => b.path.length - a.path.length);
+  const sorted = [...paths].sort((a, b) => (a.path > b.path ? -1 : a.path < b.path ? 1 : 0))
+    .sort((a, b) => b.path.length - a.path.length);
   return sorted.find((p) => new RegExp(`^${p.path}`, "i").test(uri));
 }
 
@@ -267,10 +283,12 @@ function serviceDeployments(m) {
       errors.push(`${name}: no ClusterIP Service ${name} on port ${want.port}`);
     }
   }
-  const np = m.docs("Service").filter((s) => s.spec?.type === "NodePort");
-  if (!np.some((s) => s.spec.selector?.["app.kubernetes.io/name"] === "posts" &&
-    s.spec.ports.some((p) => p.nodePort >= 30000 && p.nodePort <= 32767))) {
-    errors.push("no NodePort Service (port 30000-32767) for posts");
+  // The only way in is the Ingress: a NodePort or LoadBalancer would bypass it (and, with
+  // some CNIs, the NetworkPolicies). For a look from outside: kubectl port-forward.
+  for (const svc of m.docs("Service")) {
+    if (["NodePort", "LoadBalancer"].includes(svc.spec?.type)) {
+      errors.push(`Service ${svc.metadata.name} is a ${svc.spec.type}: traffic must come through the Ingress`);
+    }
   }
   return errors;
 }
@@ -285,11 +303,37 @@ function natsCluster(m, ctx) {
     errors.push(`nats: serviceName ${sts.spec.serviceName} must be a headless Service`);
   }
   if (!sts.spec.volumeClaimTemplates?.length) errors.push("nats: needs a volumeClaimTemplate");
-  const conf = ctx.natsConf ?? "";
-  const routes = [...conf.matchAll(/nats:\/\/([a-z0-9.-]+):6222/g)].map((x) => x[1]).sort();
+  // Routes: the nodes log in as the route user; the URLs (with the password, which a config
+  // string cannot reference) come from the env var nats.conf names.
+  let conf = {};
+  try { conf = parseNatsFiles(ctx.natsFiles ?? {}, "nats.conf"); } catch (e) { errors.push(e.message); }
+  const cl = conf.cluster ?? {};
+  const env = natsEnv(sts);
+  const routeAuth = cl.authorization ?? {};
+  const pwVar = routeAuth.password?.$var;
+  if (routeAuth.user !== C.NATS_ROUTE_USER || !pwVar) {
+    errors.push(`nats.conf cluster.authorization must be user ${C.NATS_ROUTE_USER} with a $VARIABLE password`);
+  } else if (!env.get(pwVar)?.valueFrom?.secretKeyRef) {
+    errors.push(`nats: env ${pwVar} (the route password) must come from a Secret`);
+  }
+  let routes = cl.routes;
+  if (routes?.$var) {
+    const text = env.get(routes.$var)?.value;
+    if (text === undefined) errors.push(`nats: env ${routes.$var} (cluster.routes) is not set`);
+    routes = /^\[(.*)\]$/s.exec(text?.trim() ?? "")?.[1].split(",").map((r) => r.trim()).filter(Boolean) ?? [];
+  }
+  const hosts = [];
+  for (const r of Array.isArray(routes) ? routes : []) {
+    const u = /^nats(?:-route)?:\/\/([^:@/]+):([^@/]+)@([a-z0-9.-]+):6222$/.exec(r);
+    if (!u || u[1] !== C.NATS_ROUTE_USER || u[2] !== `$(${pwVar})`) {
+      errors.push(`nats route ${r} must be nats://${C.NATS_ROUTE_USER}:$(${pwVar})@HOST:6222`);
+    } else {
+      hosts.push(u[3]);
+    }
+  }
   const want = Array.from({ length: sts.spec.replicas }, (_, i) => `nats-${i}.${sts.spec.serviceName}`);
-  if (JSON.stringify(routes) !== JSON.stringify(want)) {
-    errors.push(`nats.conf routes ${routes.join(",")} must be ${want.join(",")}`);
+  if (JSON.stringify(hosts.sort()) !== JSON.stringify(want)) {
+    errors.push(`nats routes go to ${hosts.join(",")}, must be ${want.join(",")}`);
   }
   const cfg = m.find("ConfigMap", "blog-config", C.NAMESPACE)?.data ?? {};
   if (Number(cfg.STREAM_REPLICAS) !== sts.spec.replicas) {
@@ -323,20 +367,37 @@ function statefulSets(m) {
   return errors;
 }
 
-/** The namespace enforces Pod Security "restricted": every pod must satisfy it. */
+/**
+ * The namespace enforces Pod Security "restricted", and issue 8 asks more of every
+ * container: non-root, read-only root filesystem, no capabilities, seccomp RuntimeDefault,
+ * nothing of the host, no service account token.
+ */
 function podSecurity(m) {
   const errors = [];
   for (const w of m.workloads()) {
     const pod = w.template.spec ?? {};
-    if (pod.securityContext?.runAsNonRoot !== true) errors.push(`${idOf(w.owner)}: runAsNonRoot`);
-    if (pod.securityContext?.seccompProfile?.type !== "RuntimeDefault") {
-      errors.push(`${idOf(w.owner)}: seccompProfile RuntimeDefault`);
+    const psc = pod.securityContext ?? {};
+    const id = idOf(w.owner);
+    for (const f of ["hostNetwork", "hostPID", "hostIPC"]) if (pod[f]) errors.push(`${id}: ${f}`);
+    if (pod.automountServiceAccountToken !== false) {
+      errors.push(`${id}: automountServiceAccountToken must be false (no pod talks to the API server)`);
     }
-    for (const c of pod.containers ?? []) {
+    for (const v of pod.volumes ?? []) if (v.hostPath) errors.push(`${id}: hostPath volume ${v.name}`);
+    for (const c of [...(pod.initContainers ?? []), ...(pod.containers ?? [])]) {
       const sc = c.securityContext ?? {};
-      if (sc.allowPrivilegeEscalation !== false || !(sc.capabilities?.drop ?? []).includes("ALL")) {
-        errors.push(`${idOf(w.owner)} container ${c.name}: allowPrivilegeEscalation false, drop ALL`);
+      const where = `${id} container ${c.name}`;
+      if ((sc.runAsNonRoot ?? psc.runAsNonRoot) !== true) errors.push(`${where}: runAsNonRoot`);
+      if ((sc.runAsUser ?? psc.runAsUser) === 0) errors.push(`${where}: runAsUser 0`);
+      if ((sc.seccompProfile ?? psc.seccompProfile)?.type !== "RuntimeDefault") {
+        errors.push(`${where}: seccompProfile RuntimeDefault`);
       }
+      if (sc.allowPrivilegeEscalation !== false || !(sc.capabilities?.drop ?? []).includes("ALL")) {
+        errors.push(`${where}: allowPrivilegeEscalation false, drop ALL`);
+      }
+      if ((sc.capabilities?.add ?? []).length) errors.push(`${where}: adds capabilities ${sc.capabilities.add}`);
+      if (sc.privileged) errors.push(`${where}: privileged`);
+      if (sc.readOnlyRootFilesystem !== true) errors.push(`${where}: readOnlyRootFilesystem`);
+      for (const p of c.ports ?? []) if (p.hostPort) errors.push(`${where}: hostPort ${p.hostPort}`);
     }
   }
   const ns = m.find("Namespace", C.NAMESPACE);
@@ -355,6 +416,255 @@ function podSecurity(m) {
   return errors;
 }
 
+
+/** Env of the nats container of the NATS StatefulSet, by name. */
+function natsEnv(sts) {
+  const c = sts?.spec?.template?.spec?.containers?.find((x) => x.name === "nats") ??
+    sts?.spec?.template?.spec?.containers?.[0];
+  return new Map((c?.env ?? []).map((e) => [e.name, e]));
+}
+
+/** The decoded value of a Secret key, or undefined. */
+function secretValue(m, name, key) {
+  const doc = m.find("Secret", name, C.NAMESPACE);
+  if (doc?.stringData?.[key] !== undefined) return doc.stringData[key];
+  const b64 = doc?.data?.[key];
+  return b64 === undefined ? undefined : Buffer.from(b64, "base64").toString("utf8");
+}
+
+/** {publish, subscribe} allow lists of a user's permissions; null if it has a deny list. */
+function allowLists(perms) {
+  const list = (x) => (Array.isArray(x) ? x : typeof x === "string" ? [x] : x?.allow ?? []);
+  const denies = ["publish", "subscribe"].some((k) => perms?.[k]?.deny !== undefined);
+  const extra = Object.keys(perms ?? {}).filter((k) => !["publish", "subscribe"].includes(k));
+  return { publish: list(perms?.publish).map(String), subscribe: list(perms?.subscribe).map(String),
+    denies, extra };
+}
+
+function sameSet(a, b) {
+  const missing = b.filter((x) => !a.includes(x));
+  const extra = a.filter((x) => !b.includes(x));
+  return { missing, extra, equal: !missing.length && !extra.length };
+}
+
+/**
+ * NATS least privilege (issue 8): no anonymous access; the users are admin plus one per
+ * service; each service user may do exactly what the contract (and scripts/nats-auth, the
+ * local setup) allows; every password is a $VARIABLE set from a Secret, and each service
+ * logs in with the same Secret's NATS_USER/NATS_PASSWORD.
+ */
+function natsAuth(m, ctx) {
+  const errors = [];
+  let conf;
+  try { conf = parseNatsFiles(ctx.natsFiles ?? {}, "nats.conf"); } catch (e) { return [e.message]; }
+  const auth = conf.authorization;
+  if (!auth?.users) return ["nats.conf has no authorization users: anonymous clients would get in"];
+  for (const k of ["user", "password", "token", "no_auth_user"]) {
+    if (auth[k] !== undefined) errors.push(`nats.conf authorization.${k} must not be set`);
+  }
+  if (conf.no_auth_user !== undefined) errors.push("nats.conf no_auth_user lets anonymous clients in");
+  if (conf.accounts !== undefined) errors.push("nats.conf accounts: users are expected in authorization only");
+  const sts = m.find("StatefulSet", "nats", C.NAMESPACE);
+  const env = natsEnv(sts);
+  const names = auth.users.map((u) => u.user);
+  const want = [C.NATS_ADMIN_USER, ...Object.keys(C.SERVICES)];
+  const set = sameSet(names, want);
+  if (!set.equal || new Set(names).size !== names.length) {
+    errors.push(`NATS users are ${names.join(", ")}; want exactly ${want.join(", ")}`);
+  }
+  for (const u of auth.users) {
+    const where = `NATS user ${u.user}`;
+    const pwVar = u.password?.$var;
+    const ref = pwVar && env.get(pwVar)?.valueFrom?.secretKeyRef;
+    if (!pwVar) errors.push(`${where}: the password must be a $VARIABLE (from a Secret), not a literal`);
+    else if (!ref) errors.push(`${where}: env ${pwVar} of the nats container must come from a Secret`);
+    else if (secretValue(m, ref.name, ref.key) === undefined) {
+      errors.push(`${where}: Secret ${ref.name} has no key ${ref.key}`);
+    }
+    if (u.user === C.NATS_ADMIN_USER || !C.SERVICES[u.user]) continue;
+    const have = allowLists(u.permissions);
+    const exp = C.natsPermissions(u.user);
+    if (have.denies || have.extra.length) errors.push(`${where}: allow lists only (no deny, no ${have.extra})`);
+    for (const k of ["publish", "subscribe"]) {
+      const d = sameSet(have[k], exp[k]);
+      if (d.missing.length) errors.push(`${where}: ${k} lacks ${d.missing.join(", ")}`);
+      if (d.extra.length) errors.push(`${where}: ${k} must not allow ${d.extra.join(", ")}`);
+    }
+    // The service's pods log in as this user with the password the server checks.
+    const d = m.find("Deployment", u.user, C.NAMESPACE);
+    const c = d?.spec?.template?.spec?.containers?.find((x) => x.name === u.user);
+    const cenv = new Map((c?.env ?? []).map((e) => [e.name, e]));
+    const userRef = cenv.get("NATS_USER")?.valueFrom?.secretKeyRef;
+    const passRef = cenv.get("NATS_PASSWORD")?.valueFrom?.secretKeyRef;
+    if (!userRef || !passRef) {
+      errors.push(`Deployment ${u.user}: NATS_USER and NATS_PASSWORD must come from a Secret`);
+      continue;
+    }
+    for (const r of [userRef, passRef]) {
+      if (secretValue(m, r.name, r.key) === undefined) {
+        errors.push(`Deployment ${u.user}: Secret ${r.name} has no key ${r.key}`);
+      }
+    }
+    if (secretValue(m, userRef.name, userRef.key) !== u.user) {
+      errors.push(`Deployment ${u.user}: NATS_USER (Secret ${userRef.name} ${userRef.key}) must be "${u.user}"`);
+    }
+    if (ref && (passRef.name !== ref.name || passRef.key !== ref.key)) {
+      errors.push(`Deployment ${u.user}: NATS_PASSWORD comes from ${passRef.name}/${passRef.key}, but ` +
+        `the server checks ${ref.name}/${ref.key}`);
+    }
+  }
+  // The local setup (scripts/nats-auth) and Kubernetes grant the same.
+  if (ctx.localNatsAuth) {
+    const local = ctx.localNatsAuth.authorization?.users ?? [];
+    const l = sameSet(local.map((u) => u.user), names);
+    if (!l.equal) errors.push(`scripts/nats-auth has users ${local.map((u) => u.user)}, k8s has ${names}`);
+    for (const lu of local) {
+      const ku = auth.users.find((u) => u.user === lu.user);
+      if (!ku) continue;
+      const a = allowLists(lu.permissions), b = allowLists(ku.permissions);
+      for (const k of ["publish", "subscribe"]) {
+        if (!sameSet(a[k], b[k]).equal) errors.push(`NATS user ${lu.user}: ${k} differs from scripts/nats-auth`);
+      }
+    }
+  }
+  return errors;
+}
+
+/**
+ * Secrets in the repo hold placeholders only (real values come from an overlay), made of
+ * letters, digits and dashes: nats-server parses a $VARIABLE's value as configuration (a
+ * "#" would start a comment, a number would not be a string) and route URLs carry it.
+ */
+function secretPlaceholders(m) {
+  const errors = [];
+  for (const d of m.docs("Secret")) {
+    for (const key of Object.keys({ ...d.data, ...d.stringData })) {
+      if (!/PASSWORD/.test(key)) continue;
+      const v = secretValue(m, d.metadata.name, key) ?? "";
+      if (!/^placeholder-[a-z0-9-]+-change-me$/.test(v)) {
+        errors.push(`Secret ${d.metadata.name} ${key}: not a placeholder-…-change-me value`);
+      }
+    }
+  }
+  return errors;
+}
+
+/** The peers of the connection matrix: every pod template, and pods and hosts outside. */
+function networkPeers(m) {
+  const ns = m.find("Namespace", C.NAMESPACE);
+  const nsLabels = { ...(ns?.metadata?.labels ?? {}), "kubernetes.io/metadata.name": C.NAMESPACE };
+  const peers = m.workloads().filter((w) => w.ns === C.NAMESPACE).map((w) => {
+    const labels = w.template.metadata?.labels ?? {};
+    return { name: labels["app.kubernetes.io/name"] ?? w.owner.metadata.name, namespace: C.NAMESPACE,
+      nsLabels, labels, ports: (w.template.spec?.containers ?? []).flatMap((c) => c.ports ?? []) };
+  });
+  const outside = (name, namespace, labels, ports) => ({ name, namespace, labels, ports,
+    nsLabels: { "kubernetes.io/metadata.name": namespace } });
+  peers.push(
+    outside("ingress-nginx", C.INGRESS_NAMESPACE, { "app.kubernetes.io/name": "ingress-nginx" },
+      [{ containerPort: 80 }, { containerPort: 443 }]),
+    outside("kube-dns", "kube-system", { "k8s-app": "kube-dns" },
+      [{ containerPort: 53, protocol: "UDP" }, { containerPort: 53 }]),
+    outside("other-namespace", "default", { "app.kubernetes.io/name": "other" }, [{ containerPort: 8080 }]),
+    { name: "internet", ip: "203.0.113.10", ports: [{ containerPort: 443 }] },
+  );
+  return peers;
+}
+
+/**
+ * NetworkPolicies (issue 8): default deny; every workload has its own policy; and the
+ * connections the rules allow between all pods (and outside pods and hosts) are exactly
+ * the contract's: services to NATS, their own database and DNS; the ingress controller
+ * to the Ingress backends' HTTP ports; NATS nodes to each other.
+ */
+function networkPolicies(m) {
+  const errors = [];
+  const policies = m.docs("NetworkPolicy");
+  const denyAll = policies.find((np) => Object.keys(np.spec?.podSelector ?? {}).length === 0 &&
+    ["Ingress", "Egress"].every((t) => (np.spec?.policyTypes ?? []).includes(t)) &&
+    !(np.spec?.ingress ?? []).length && !(np.spec?.egress ?? []).length);
+  if (!denyAll) errors.push("no default-deny NetworkPolicy (podSelector {}, Ingress and Egress, no rules)");
+  for (const w of m.workloads()) {
+    const labels = w.template.metadata?.labels;
+    if (!policies.some((np) => Object.keys(np.spec?.podSelector ?? {}).length &&
+      labelSelectorMatches(np.spec.podSelector, labels))) {
+      errors.push(`${idOf(w.owner)}: no NetworkPolicy of its own selects its pods`);
+    }
+  }
+  // The contract names ingress backends by Service port: the pod sees the target port.
+  const toContainerPort = (to, port) => {
+    const svc = m.find("Service", to, C.NAMESPACE);
+    const sp = svc?.spec?.ports?.find((p) => p.port === port);
+    if (!sp) return port;
+    const w = m.workloads().find((x) => selects(svc.spec.selector, x.template.metadata?.labels));
+    const cp = w?.template.spec.containers.flatMap((c) => c.ports ?? [])
+      .find((p) => (typeof sp.targetPort === "string" ? p.name === sp.targetPort : p.containerPort === (sp.targetPort ?? port)));
+    return cp?.containerPort ?? port;
+  };
+  const want = new Set(C.allowedConnections().map(([f, t, port, proto]) =>
+    `${f} -> ${t}:${f === "ingress-nginx" ? toContainerPort(t, port) : port}/${proto}`));
+  const peers = networkPeers(m);
+  const seen = new Set();
+  for (const from of peers) {
+    for (const to of peers) {
+      if (from.namespace !== C.NAMESPACE && to.namespace !== C.NAMESPACE) continue;
+      for (const p of to.ports) {
+        const proto = p.protocol ?? "TCP";
+        const key = `${from.name} -> ${to.name}:${p.containerPort}/${proto}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        const allowed = connectionAllowed(policies, from, to, p.containerPort, proto);
+        if (allowed && !want.has(key)) errors.push(`allowed, but not in the contract: ${key}`);
+        if (!allowed && want.has(key)) errors.push(`denied, but the contract needs it: ${key}`);
+      }
+    }
+  }
+  for (const k of want) if (!seen.has(k)) errors.push(`the contract's ${k} matches no pod port`);
+  return errors;
+}
+
+/** The page (issue 9): a Deployment of the client image, its Service, no secrets. */
+function clientDeployment(m) {
+  const errors = [];
+  const { name, port, replicas } = C.CLIENT;
+  const d = m.find("Deployment", name, C.NAMESPACE);
+  if (!d) return [`Deployment ${name} is missing`];
+  if (d.spec.replicas !== replicas) errors.push(`${name}: replicas ${d.spec.replicas}, want ${replicas}`);
+  const pod = d.spec.template.spec;
+  const c = pod.containers.find((x) => x.name === name);
+  if (!c) return [`Deployment ${name}: no container named ${name}`];
+  if (c.image !== `${C.IMAGE_REPO}/${name}`) errors.push(`${name}: image must be ${C.IMAGE_REPO}/${name}`);
+  if (!c.ports?.some((p) => p.containerPort === port)) errors.push(`${name}: no containerPort ${port}`);
+  for (const probe of ["readinessProbe", "livenessProbe"]) {
+    if (!c[probe]?.httpGet) errors.push(`${name}: ${probe} must be an httpGet`);
+  }
+  if (!c.resources?.requests?.cpu || !c.resources?.requests?.memory || !c.resources?.limits?.memory) {
+    errors.push(`${name}: resources need requests.cpu, requests.memory and limits.memory`);
+  }
+  // nginx writes its pid and temporary files to /tmp: with a read-only root, an emptyDir.
+  const tmp = (c.volumeMounts ?? []).find((v) => v.mountPath === "/tmp");
+  if (!tmp || !pod.volumes?.find((v) => v.name === tmp.name)?.emptyDir) {
+    errors.push(`${name}: /tmp must be an emptyDir (nginx's pid and temp files)`);
+  }
+  if ((c.envFrom ?? []).some((e) => e.secretRef) || (c.env ?? []).some((e) => e.valueFrom?.secretKeyRef) ||
+    (pod.volumes ?? []).some((v) => v.secret)) {
+    errors.push(`${name}: the page needs no Secret, so it must get none`);
+  }
+  const preStop = c.lifecycle?.preStop?.exec?.command ?? [];
+  const sleepS = preStop[0] === "sleep" ? Number(preStop[1]) : 0;
+  if ((pod.terminationGracePeriodSeconds ?? 30) <= sleepS + 5) {
+    errors.push(`${name}: terminationGracePeriodSeconds must exceed the preStop sleep by more than 5 s`);
+  }
+  const svc = m.find("Service", name, C.NAMESPACE);
+  if (!svc || svc.spec?.type === "NodePort" || !svc.spec?.ports?.some((p) => p.port === port)) {
+    errors.push(`${name}: no ClusterIP Service ${name} on port ${port}`);
+  }
+  if (!m.docs("PodDisruptionBudget").some((b) => selects(b.spec?.selector?.matchLabels, d.spec.template.metadata.labels))) {
+    errors.push(`${name}: no PodDisruptionBudget`);
+  }
+  return errors;
+}
+
 export const SEMANTIC_CHECKS = [
   ["services, PDBs and NetworkPolicies select existing pods on container ports", serviceSelectors],
   ["probe ports are container ports", probePorts],
@@ -362,7 +672,11 @@ export const SEMANTIC_CHECKS = [
   ["images match Dockerfile targets and skaffold artifacts", images],
   ["ingress routes posts.com exactly as the course's client expects", ingress],
   ["service Deployments follow the contract (ports, env, probes, grace, DB)", serviceDeployments],
-  ["NATS is a 3-node JetStream cluster the services reach", natsCluster],
+  ["NATS is a 3-node JetStream cluster the services reach, routes authenticated", natsCluster],
   ["StatefulSets have their Services; each DB admits only its service", statefulSets],
-  ["pods meet Pod Security restricted; one namespace; unique names", podSecurity],
+  ["pods meet Pod Security restricted, read-only root, no capabilities; one namespace; unique names", podSecurity],
+  ["NATS users: one per service with only its subjects, passwords from Secrets, no anonymous access", natsAuth],
+  ["Secrets in the repo hold placeholders only", secretPlaceholders],
+  ["NetworkPolicies: default deny, one per workload, exactly the contract's connections", networkPolicies],
+  ["the client Deployment serves the page", clientDeployment],
 ];

@@ -3,6 +3,7 @@
 #include "common/events.hpp"
 #include "common/ids.hpp"
 #include "common/json.hpp"
+
 #include "posts.hpp"
 
 namespace blog::posts {

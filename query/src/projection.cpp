@@ -47,8 +47,7 @@ void ApplyComment(pqxx::work& sql, const std::string& id, const std::string& pos
       "ON CONFLICT (id) DO UPDATE SET content = EXCLUDED.content, status = EXCLUDED.status, "
       "version = EXCLUDED.version, created_seq = LEAST(comments.created_seq, EXCLUDED.created_seq) "
       "WHERE comments.version < EXCLUDED.version",
-      id, post_id, content, std::string(ToString(status)), version,
-      static_cast<std::int64_t>(seq));
+      id, post_id, content, std::string(ToString(status)), version, static_cast<std::int64_t>(seq));
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 
 #include "common/codec.hpp"
 #include "common/stream_reader.hpp"
+
 #include "query.hpp"
 
 namespace blog::query {

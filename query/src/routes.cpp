@@ -4,6 +4,7 @@
 
 #include "common/ids.hpp"
 #include "common/json.hpp"
+
 #include "query.hpp"
 
 namespace blog::query {
@@ -39,9 +40,12 @@ void WritePost(JsonWriter& w, const std::string& id, const std::string& title,
   if (comments != nullptr) {
     for (const auto& c : *comments) {
       w.StartObject()
-          .Key("id").String(c.id)
-          .Key("content").String(c.content)
-          .Key("status").String(c.status)
+          .Key("id")
+          .String(c.id)
+          .Key("content")
+          .String(c.content)
+          .Key("status")
+          .String(c.status)
           .EndObject();
     }
   }
@@ -87,8 +91,8 @@ HttpResponse GetPost(Database& db, const HttpRequest& request) {
   if (!IsUuid(id)) throw NotFoundError("post " + id + " not found");
   std::string body;
   db.Transact([&](Tx& tx) {
-    const auto rows = tx.Sql().exec_params(
-        "SELECT title FROM posts WHERE id = $1 AND title IS NOT NULL", id);
+    const auto rows =
+        tx.Sql().exec_params("SELECT title FROM posts WHERE id = $1 AND title IS NOT NULL", id);
     if (rows.empty()) return;
     const auto comments = LoadComments(tx.Sql(), {id});
     const auto it = comments.find(id);

@@ -1,10 +1,10 @@
 // The whole blog end to end: real service processes, real nats-server and PostgreSQL.
-#include <catch2/catch.hpp>
-
 #include <algorithm>
 #include <csignal>
 #include <iostream>
 #include <thread>
+
+#include <catch2/catch.hpp>
 
 #include "blog_system.hpp"
 
@@ -94,7 +94,8 @@ TEST_CASE("comments stay pending while moderation is down and are resolved when 
   REQUIRE(blog.Stop("moderation", SIGTERM) == 0);
   std::vector<std::string> ids;
   for (int i = 0; i < 5; ++i) {
-    const std::string content = i % 2 == 0 ? "orange " + std::to_string(i) : "apple " + std::to_string(i);
+    const std::string content =
+        i % 2 == 0 ? "orange " + std::to_string(i) : "apple " + std::to_string(i);
     const auto r = blog.AddComment(post, content);
     REQUIRE(r.status == 201);
     ids.push_back(CommentId(r, content));
@@ -111,9 +112,10 @@ TEST_CASE("comments stay pending while moderation is down and are resolved when 
   }
 }
 
-TEST_CASE("a query service on an empty database rebuilds the view, and so does the rebuild "
-          "command",
-          "[e2e]") {
+TEST_CASE(
+    "a query service on an empty database rebuilds the view, and so does the rebuild "
+    "command",
+    "[e2e]") {
   BlogSystem blog;
   std::vector<std::pair<std::string, std::string>> comments;
   for (int i = 0; i < 5; ++i) {
@@ -167,32 +169,42 @@ TEST_CASE("bad input gets the documented 4xx and stores nothing", "[e2e]") {
       {posts, "POST", "/posts/create", R"({"name":"x"})", "application/json", 400, "title"},
       {posts, "POST", "/posts/create", R"({"title":""})", "application/json", 400, "title"},
       {posts, "POST", "/posts/create", R"({"title":"   "})", "application/json", 400, "title"},
-      {posts, "POST", "/posts/create", R"({"title":")" + long_title + R"("})", "application/json", 400, "title"},
+      {posts, "POST", "/posts/create", R"({"title":")" + long_title + R"("})", "application/json",
+       400, "title"},
       {posts, "POST", "/posts", R"({"title":"x"})", "text/plain", 415, "content-type"},
       {posts, "POST", "/posts", R"({"title":"x"})", "", 415, "content-type"},
-      {posts, "POST", "/posts", R"({"title":")" + std::string(2 << 20, 'x') + R"("})", "application/json", 413, ""},
+      {posts, "POST", "/posts", R"({"title":")" + std::string(2 << 20, 'x') + R"("})",
+       "application/json", 413, ""},
       {posts, "DELETE", "/posts", "", "", 405, ""},
       {posts, "GET", "/posts/" + unknown, "", "", 404, ""},
       {posts, "GET", "/posts/not-a-uuid", "", "", 404, ""},
       {posts, "GET", "/nowhere", "", "", 404, ""},
       {posts, "GET", "/posts?limit=0", "", "", 400, "limit"},
-      {comments, "POST", "/posts/" + post + "/comments", R"({"content":null})", "application/json", 400, "content"},
-      {comments, "POST", "/posts/" + post + "/comments", R"({"content":["a"]})", "application/json", 400, "content"},
-      {comments, "POST", "/posts/" + post + "/comments", R"({"content":""})", "application/json", 400, "content"},
-      {comments, "POST", "/posts/" + post + "/comments", R"({"content":")" + long_content + R"("})", "application/json", 400, "content"},
-      {comments, "POST", "/posts/" + post + "/comments", "{\"content\":\"\xff\"}", "application/json", 400, ""},
-      {comments, "POST", "/posts/" + post + "/comments", "content=x", "application/x-www-form-urlencoded", 415, "content-type"},
-      {comments, "POST", "/posts/" + unknown + "/comments", R"({"content":"x"})", "application/json", 404, ""},
+      {comments, "POST", "/posts/" + post + "/comments", R"({"content":null})", "application/json",
+       400, "content"},
+      {comments, "POST", "/posts/" + post + "/comments", R"({"content":["a"]})", "application/json",
+       400, "content"},
+      {comments, "POST", "/posts/" + post + "/comments", R"({"content":""})", "application/json",
+       400, "content"},
+      {comments, "POST", "/posts/" + post + "/comments", R"({"content":")" + long_content + R"("})",
+       "application/json", 400, "content"},
+      {comments, "POST", "/posts/" + post + "/comments", "{\"content\":\"\xff\"}",
+       "application/json", 400, ""},
+      {comments, "POST", "/posts/" + post + "/comments", "content=x",
+       "application/x-www-form-urlencoded", 415, "content-type"},
+      {comments, "POST", "/posts/" + unknown + "/comments", R"({"content":"x"})",
+       "application/json", 404, ""},
       {comments, "GET", "/posts/" + unknown + "/comments", "", "", 404, ""},
-      {comments, "PUT", "/posts/" + post + "/comments", R"({"content":"x"})", "application/json", 405, ""},
+      {comments, "PUT", "/posts/" + post + "/comments", R"({"content":"x"})", "application/json",
+       405, ""},
       {blog.Port("query"), "POST", "/posts", R"({"title":"x"})", "application/json", 405, ""},
       {blog.Port("query"), "GET", "/posts/" + unknown, "", "", 404, ""},
       {blog.Port("query"), "GET", "/posts?cursor=abc", "", "", 400, "cursor"},
   };
   for (const auto& c : cases) {
     const auto r = Http(c.port, c.method, c.path, c.body, c.content_type);
-    INFO(c.method << " " << c.path.substr(0, 80) << " " << c.body.substr(0, 60) << " -> " << r.status
-                  << " " << r.body.substr(0, 200));
+    INFO(c.method << " " << c.path.substr(0, 80) << " " << c.body.substr(0, 60) << " -> "
+                  << r.status << " " << r.body.substr(0, 200));
     CHECK(r.status == c.status);
     const auto doc = ParseJson(r.body);
     REQUIRE(doc.HasMember("errors"));
@@ -239,7 +251,9 @@ TEST_CASE("a comment's final status reaches the query service quickly", "[e2e][l
       std::this_thread::sleep_for(1ms);
     }
     REQUIRE(blog.QueryStatus(post, id) == want);
-    samples.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count());
+    samples.push_back(
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
+            .count());
   }
   std::sort(samples.begin(), samples.end());
   std::cout << "comment 201 -> final status in query: median " << samples[50] << " ms, p90 "

@@ -1,8 +1,8 @@
 #include "blog_system.hpp"
 
-#include <catch2/catch.hpp>
-
 #include <cstdlib>
+
+#include <catch2/catch.hpp>
 
 #include "common/ids.hpp"
 
@@ -18,7 +18,9 @@ rapidjson::Document ParseJson(const std::string& body) {
 
 namespace {
 
-std::string ServiceOf(const std::string& instance) { return instance.substr(0, instance.find('-')); }
+std::string ServiceOf(const std::string& instance) {
+  return instance.substr(0, instance.find('-'));
+}
 
 void PostgresCommand(const std::string& verb) {
   const std::string command = "PG_PORT=" + RequireEnv("PG_PORT") + " " + RequireEnv("BLOG_ROOT") +

@@ -2,12 +2,12 @@
 // service, the four service executables on free ports.
 #pragma once
 
-#include <rapidjson/document.h>
-
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
+
+#include <rapidjson/document.h>
 
 #include "harness.hpp"
 
@@ -16,8 +16,9 @@ namespace blog::test {
 inline const std::vector<std::string> kServices = {"posts", "comments", "moderation", "query"};
 
 // NATS runs with authentication: each service connects with its own user and permissions, so
-// every end-to-end test also proves the permissions are sufficient. Instances are named by their service ("comments") or, for extra replicas, "comments-2": a
-// replica shares its service's database and durable consumers.
+// every end-to-end test also proves the permissions are sufficient. Instances are named by their
+// service ("comments") or, for extra replicas, "comments-2": a replica shares its service's
+// database and durable consumers.
 class BlogSystem {
  public:
   // Starts every service (and `replicas`, e.g. {"comments-2"}) and waits until each is ready.
@@ -36,7 +37,9 @@ class BlogSystem {
   // Stops and starts the shared test PostgreSQL cluster (scripts/servers stop-pg / start-pg).
   static void StopPostgres();
   static void StartPostgres();
-  std::string DatabaseUrl(const std::string& service) const { return databases_.at(service)->url(); }
+  std::string DatabaseUrl(const std::string& service) const {
+    return databases_.at(service)->url();
+  }
   // Points `service` at a brand-new empty database (takes effect at its next Start).
   void ReplaceDatabase(const std::string& service);
   std::map<std::string, std::string> Env(const std::string& service) const;

@@ -1,16 +1,17 @@
 // Outages of PostgreSQL and NATS: refuse clearly, keep what was accepted, recover by itself.
-#include <catch2/catch.hpp>
-
 #include <thread>
+
+#include <catch2/catch.hpp>
 
 #include "blog_system.hpp"
 
 using namespace blog::test;
 using namespace std::chrono_literals;
 
-TEST_CASE("while PostgreSQL is down a service answers 503 with the error body and recovers by "
-          "itself",
-          "[e2e][outage]") {
+TEST_CASE(
+    "while PostgreSQL is down a service answers 503 with the error body and recovers by "
+    "itself",
+    "[e2e][outage]") {
   BlogSystem blog;
   BlogSystem::StopPostgres();
   const auto started = std::chrono::steady_clock::now();
@@ -27,9 +28,12 @@ TEST_CASE("while PostgreSQL is down a service answers 503 with the error body an
   CHECK(ready.status == 503);
   CHECK(alive.status == 200);
   CHECK(read.status == 503);
-  CHECK(Eventually([&] {
-    return Http(blog.Port("posts"), "POST", "/posts/create", R"({"title":"back"})").status == 201;
-  }, 20s));
+  CHECK(Eventually(
+      [&] {
+        return Http(blog.Port("posts"), "POST", "/posts/create", R"({"title":"back"})").status ==
+               201;
+      },
+      20s));
   const auto post = blog.CreatePost("after the outage");
   const auto c = blog.AddComment(post, "orange");
   REQUIRE(c.status == 201);
@@ -52,6 +56,7 @@ TEST_CASE("while nats-server is down writes still succeed and flow once it retur
   std::this_thread::sleep_for(500ms);
   CHECK(Http(blog.Port("query"), "GET", "/posts/" + post).status == 404);  // not there yet
   blog.nats().Start();
-  CHECK(Eventually([&] { return Http(blog.Port("query"), "GET", "/posts/" + post).status == 200; }, 30s));
+  CHECK(Eventually([&] { return Http(blog.Port("query"), "GET", "/posts/" + post).status == 200; },
+                   30s));
   CHECK(Eventually([&] { return blog.QueryStatus(known, id) == "approved"; }, 30s));
 }

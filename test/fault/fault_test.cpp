@@ -2,8 +2,6 @@
 // PostgreSQL restart and a replica is stopped under load; afterwards the read model must equal the
 // sources of truth, every accepted request must be there once with its final status, and no event
 // may be dead-lettered. Comments, moderation and query run two replicas each.
-#include <catch2/catch.hpp>
-
 #include <atomic>
 #include <csignal>
 #include <iostream>
@@ -11,12 +9,14 @@
 #include <random>
 #include <thread>
 
+#include <catch2/catch.hpp>
 #include <pqxx/pqxx>
 
-#include "blog_system.hpp"
 #include "common/events.hpp"
 #include "common/nats_client.hpp"
 #include "common/stream_reader.hpp"
+
+#include "blog_system.hpp"
 #include "verify.hpp"
 
 using namespace blog;
@@ -170,10 +170,13 @@ TEST_CASE("nothing accepted is lost or applied twice through crashes, restarts a
   pqxx::nontransaction m(moderation_db);
   CHECK(m.exec("SELECT count(*) FROM decisions")[0][0].as<std::size_t>() == truth.comments.size());
 
-  NatsClient nats(NatsSettings{.urls = {blog.nats().url()}, .user = "admin",
+  NatsClient nats(NatsSettings{.urls = {blog.nats().url()},
+                               .user = "admin",
                                .password = blog.nats().Password("admin"),
-                               .stream_replicas = 1, .file_storage = true,
-                               .duplicate_window = 2min, .client_name = "fault-test"});
+                               .stream_replicas = 1,
+                               .file_storage = true,
+                               .duplicate_window = 2min,
+                               .client_name = "fault-test"});
   REQUIRE(nats.WaitConnected(5s));
   const auto events = GetStreamPosition(nats, kEventStream).messages;
   const auto dead = GetStreamPosition(nats, kDeadLetterStream).messages;
@@ -185,6 +188,6 @@ TEST_CASE("nothing accepted is lost or applied twice through crashes, restarts a
   std::cout << "fault suite: requests accepted " << ledger.accepted << ", refused "
             << ledger.refused << "; posts " << truth.posts.size() << ", comments "
             << truth.comments.size() << "; events published " << events << "; faults injected "
-            << faults << "; converged in " << converge_s << " s; differences "
-            << differences.size() << "; dead letters " << dead << "\n";
+            << faults << "; converged in " << converge_s << " s; differences " << differences.size()
+            << "; dead letters " << dead << "\n";
 }

@@ -1,7 +1,7 @@
 // The Listener/Publisher contract against a real nats-server and PostgreSQL.
-#include <catch2/catch.hpp>
-
 #include <atomic>
+
+#include <catch2/catch.hpp>
 
 #include "common/codec.hpp"
 #include "common/dead_letter.hpp"
@@ -10,6 +10,7 @@
 #include "common/metrics.hpp"
 #include "common/outbox.hpp"
 #include "common/stream_reader.hpp"
+
 #include "harness.hpp"
 
 using namespace blog;
@@ -46,8 +47,8 @@ struct Fixture {
                                .duplicate_window = 2min,
                                .client_name = "test"}};
   Database db{pg.url(), 4, "/test"};
-  ListenerSettings settings{.ack_wait = 2s, .max_deliver = 3, .retry_base = 50ms,
-                            .retry_max = 200ms, .batch = 64};
+  ListenerSettings settings{
+      .ack_wait = 2s, .max_deliver = 3, .retry_base = 50ms, .retry_max = 200ms, .batch = 64};
 
   Fixture() {
     REQUIRE(nats.WaitConnected(5s));
@@ -157,7 +158,9 @@ TEST_CASE("outbox rows written while nats-server is stopped are published once i
   f.server.Stop();
   REQUIRE(Eventually([&] { return !f.nats.Connected(); }));
   for (int i = 0; i < 3; ++i) {
-    f.db.Transact([&](Tx& tx) { tx.Publish(PostCreated{NewUuid(), "offline " + std::to_string(i), 0}); });
+    f.db.Transact([&](Tx& tx) {
+      tx.Publish(PostCreated{NewUuid(), "offline " + std::to_string(i), 0});
+    });
   }
   std::this_thread::sleep_for(300ms);
   CHECK(f.Count("SELECT count(*) FROM blog_outbox") == 3);  // kept safely, in order
@@ -167,15 +170,17 @@ TEST_CASE("outbox rows written while nats-server is stopped are published once i
   CHECK(position.messages == 3);
   std::vector<std::string> titles;
   ReadStream(f.nats, kEventStream, kEventSubjects, 1, 10, [&](const auto& batch) {
-    for (const auto& m : batch) titles.push_back(std::get<PostCreated>(DecodeEvent(m.data).event).title);
+    for (const auto& m : batch)
+      titles.push_back(std::get<PostCreated>(DecodeEvent(m.data).event).title);
   });
   CHECK(titles == std::vector<std::string>{"offline 0", "offline 1", "offline 2"});
   relay.Stop();
 }
 
-TEST_CASE("a poison message lands in BLOG_DLQ with its error and does not hold up the "
-          "messages behind it",
-          "[integration]") {
+TEST_CASE(
+    "a poison message lands in BLOG_DLQ with its error and does not hold up the "
+    "messages behind it",
+    "[integration]") {
   Fixture f;
   auto context = f.Context("svc");
   RecordingListener listener(context);
@@ -190,7 +195,8 @@ TEST_CASE("a poison message lands in BLOG_DLQ with its error and does not hold u
   REQUIRE(letters.size() == 1);
   CHECK(letters[0].subject == "dlq.svc-PostCreated");
   CHECK(letters[0].data == "{not json");
-  CHECK(letters[0].headers.at(std::string(kDlqErrorHeader)).find("invalid JSON") != std::string::npos);
+  CHECK(letters[0].headers.at(std::string(kDlqErrorHeader)).find("invalid JSON") !=
+        std::string::npos);
   CHECK(letters[0].headers.at(std::string(kDlqSubjectHeader)) == "blog.post.created");
   CHECK(letters[0].headers.at(std::string(kDlqSequenceHeader)) == "1");
   CHECK(listener.calls == 1);
@@ -209,7 +215,8 @@ TEST_CASE("an event whose handler keeps failing is dead-lettered after max deliv
   ReadStream(f.nats, kDeadLetterStream, kDeadLetterSubjects, 1, 10,
              [&](const auto& batch) { letters = batch; });
   REQUIRE(letters.size() == 1);
-  CHECK(letters[0].headers.at(std::string(kDlqErrorHeader)).find("flaky handler") != std::string::npos);
+  CHECK(letters[0].headers.at(std::string(kDlqErrorHeader)).find("flaky handler") !=
+        std::string::npos);
   std::this_thread::sleep_for(500ms);
   CHECK(listener.calls == 3);  // terminated: not delivered again
 }
@@ -217,20 +224,29 @@ TEST_CASE("an event whose handler keeps failing is dead-lettered after max deliv
 TEST_CASE("migrations run once and report a brand-new database", "[integration]") {
   test::TempDatabase pg;
   Database db(pg.url(), 2, "/test");
-  const std::vector<Migration> steps = {{1, "CREATE TABLE a (x int)"}, {2, "CREATE TABLE b (y int)"}};
+  const std::vector<Migration> steps = {{1, "CREATE TABLE a (x int)"},
+                                        {2, "CREATE TABLE b (y int)"}};
   CHECK(db.Migrate("svc", steps));
   CHECK_FALSE(db.Migrate("svc", steps));
   int versions = 0;
   db.Transact([&](Tx& tx) {
-    versions = tx.Sql().exec("SELECT count(*) FROM blog_schema_migrations WHERE component = 'svc'")[0][0].as<int>();
+    versions =
+        tx.Sql()
+            .exec("SELECT count(*) FROM blog_schema_migrations WHERE component = 'svc'")[0][0]
+            .as<int>();
   });
   CHECK(versions == 2);
 }
 
 TEST_CASE("streams are created idempotently and a changed setting is updated", "[integration]") {
   test::NatsServer server;
-  NatsSettings settings{.urls = {server.url()}, .user = {}, .password = {}, .stream_replicas = 1,
-                        .file_storage = true, .duplicate_window = 2min, .client_name = "test"};
+  NatsSettings settings{.urls = {server.url()},
+                        .user = {},
+                        .password = {},
+                        .stream_replicas = 1,
+                        .file_storage = true,
+                        .duplicate_window = 2min,
+                        .client_name = "test"};
   {
     NatsClient nats(settings);
     REQUIRE(nats.WaitConnected(5s));

@@ -1,14 +1,15 @@
 // Order independence: a shuffled, partly duplicated event sequence gives the same state as the
 // ordered one, for the query projection and for the comments service's moderation handling.
-#include <catch2/catch.hpp>
-
 #include <algorithm>
 #include <random>
 
-#include "comments.hpp"
+#include <catch2/catch.hpp>
+
 #include "common/codec.hpp"
 #include "common/dead_letter.hpp"
 #include "common/ids.hpp"
+
+#include "comments.hpp"
 #include "harness.hpp"
 #include "query.hpp"
 
@@ -32,7 +33,8 @@ std::vector<Stored> BlogHistory() {
     for (int c = 0; c < 4; ++c) {
       const std::string comment = NewUuid();
       const std::string content = "comment " + std::to_string(p) + "." + std::to_string(c);
-      events.push_back({CommentCreated{comment, post, content, CommentStatus::kPending, 0}, NewUuid()});
+      events.push_back(
+          {CommentCreated{comment, post, content, CommentStatus::kPending, 0}, NewUuid()});
       const auto status = c % 2 == 0 ? CommentStatus::kApproved : CommentStatus::kRejected;
       events.push_back({CommentUpdated{comment, post, content, status, 1}, NewUuid()});
     }
@@ -52,14 +54,19 @@ std::vector<Stored> ShuffledWithDuplicates(std::vector<Stored> events, unsigned 
 struct Node {
   test::NatsServer server;
   test::TempDatabase pg;
-  NatsClient nats{NatsSettings{.urls = {server.url()}, .user = {}, .password = {},
-                               .stream_replicas = 1, .file_storage = true,
-                               .duplicate_window = 2min, .client_name = "ordering"}};
+  NatsClient nats{NatsSettings{.urls = {server.url()},
+                               .user = {},
+                               .password = {},
+                               .stream_replicas = 1,
+                               .file_storage = true,
+                               .duplicate_window = 2min,
+                               .client_name = "ordering"}};
   Database db{pg.url(), 4, "/test"};
-  ListenerContext context{"svc", nats, db,
-                          ListenerSettings{.ack_wait = 5s, .max_deliver = 3, .retry_base = 50ms,
-                                           .retry_max = 200ms, .batch = 64},
-                          false};
+  ListenerContext context{
+      "svc", nats, db,
+      ListenerSettings{
+          .ack_wait = 5s, .max_deliver = 3, .retry_base = 50ms, .retry_max = 200ms, .batch = 64},
+      false};
 
   explicit Node(const std::vector<Migration>& migrations, const std::string& component) {
     REQUIRE(nats.WaitConnected(5s));
@@ -98,9 +105,8 @@ std::string QueryModel(const std::vector<Stored>& events, std::size_t unique) {
   created.Start();
   updated.Start();
   node.Publish(events);
-  REQUIRE(Eventually([&] {
-    return node.Count("SELECT count(*) FROM blog_inbox") == static_cast<int>(unique);
-  }));
+  REQUIRE(Eventually(
+      [&] { return node.Count("SELECT count(*) FROM blog_inbox") == static_cast<int>(unique); }));
   std::this_thread::sleep_for(300ms);  // let any redelivery land: it must change nothing
   return node.Rows("SELECT id, title, version FROM posts ORDER BY id") +
          node.Rows("SELECT id, post_id, content, status, version FROM comments ORDER BY id");
@@ -132,18 +138,19 @@ ModerationRun ApplyModeration(const std::vector<Stored>& decisions, std::size_t 
   Node node(comments::Migrations(), "comments");
   node.db.Transact([&](Tx& tx) {
     for (const auto& c : seeds) {
-      tx.Sql().exec_params("INSERT INTO known_posts (id) VALUES ($1) ON CONFLICT DO NOTHING", c.post_id);
+      tx.Sql().exec_params("INSERT INTO known_posts (id) VALUES ($1) ON CONFLICT DO NOTHING",
+                           c.post_id);
       tx.Sql().exec_params(
-          "INSERT INTO comments (id, post_id, content, status, version) VALUES ($1, $2, $3, 'pending', 0)",
+          "INSERT INTO comments (id, post_id, content, status, version) VALUES ($1, $2, $3, "
+          "'pending', 0)",
           c.id, c.post_id, c.content);
     }
   });
   comments::CommentModeratedListener listener(node.context);
   listener.Start();
   node.Publish(decisions);
-  REQUIRE(Eventually([&] {
-    return node.Count("SELECT count(*) FROM blog_inbox") == static_cast<int>(unique);
-  }));
+  REQUIRE(Eventually(
+      [&] { return node.Count("SELECT count(*) FROM blog_inbox") == static_cast<int>(unique); }));
   std::this_thread::sleep_for(300ms);
   return {node.Rows("SELECT id, status, version FROM comments ORDER BY id"),
           node.Count("SELECT count(*) FROM blog_outbox WHERE subject = 'blog.comment.updated'")};
@@ -157,14 +164,19 @@ TEST_CASE("the comments service applies each moderation once in any delivery ord
   std::vector<Stored> decisions;
   const std::string post = NewUuid();
   for (int i = 0; i < 12; ++i) {
-    CommentModerated m{NewUuid(), post, "c" + std::to_string(i),
-                       i % 3 == 0 ? CommentStatus::kRejected : CommentStatus::kApproved, "", 0};
+    CommentModerated m{NewUuid(),
+                       post,
+                       "c" + std::to_string(i),
+                       i % 3 == 0 ? CommentStatus::kRejected : CommentStatus::kApproved,
+                       "",
+                       0};
     seeds.push_back(m);
     decisions.push_back({m, NewUuid()});
   }
   // A decision re-sent under a new event id (a reprocessed cause) must not apply twice either.
   auto with_resent = decisions;
-  for (int i = 0; i < 12; i += 4) with_resent.push_back({decisions[static_cast<std::size_t>(i)].event, NewUuid()});
+  for (int i = 0; i < 12; i += 4)
+    with_resent.push_back({decisions[static_cast<std::size_t>(i)].event, NewUuid()});
 
   const auto ordered = ApplyModeration(decisions, decisions.size(), seeds);
   const auto shuffled =

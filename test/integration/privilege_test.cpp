@@ -1,13 +1,13 @@
 // Least privilege: each service reaches only its own subjects, consumers and database.
-#include <catch2/catch.hpp>
-
-#include <pqxx/pqxx>
-
 #include <cstdlib>
+
+#include <catch2/catch.hpp>
+#include <pqxx/pqxx>
 
 #include "common/dead_letter.hpp"
 #include "common/events.hpp"
 #include "common/nats_client.hpp"
+
 #include "harness.hpp"
 
 using namespace blog;
@@ -16,8 +16,12 @@ using namespace std::chrono_literals;
 namespace {
 
 NatsSettings As(const test::NatsServer& server, const std::string& user) {
-  return NatsSettings{.urls = {server.url()}, .user = user, .password = server.Password(user),
-                      .stream_replicas = 1, .file_storage = true, .duplicate_window = 2min,
+  return NatsSettings{.urls = {server.url()},
+                      .user = user,
+                      .password = server.Password(user),
+                      .stream_replicas = 1,
+                      .file_storage = true,
+                      .duplicate_window = 2min,
                       .client_name = user};
 }
 

@@ -1,22 +1,22 @@
 #include "harness.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <signal.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <pqxx/pqxx>
-
 #include <cstdlib>
-#include <fcntl.h>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
 
+#include <pqxx/pqxx>
+
 #include "common/ids.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 namespace blog::test {
 
@@ -105,7 +105,8 @@ void NatsServer::Stop() { RunScript(ServersCommand(port_, auth_, dir_, "stop-nat
 std::string NatsServer::Password(const std::string& user) const {
   if (!auth_) return "";
   std::string key = "NATS_PASSWORD_";
-  for (const char c : user) key.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+  for (const char c : user)
+    key.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
   std::istringstream lines(ReadFile(dir_ + "/nats-credentials.env"));
   for (std::string line; std::getline(lines, line);) {
     if (line.rfind(key + "=", 0) == 0) return line.substr(key.size() + 1);
@@ -200,8 +201,7 @@ HttpResult Http(int port, const std::string& method, const std::string& target,
       std::string lower = raw.substr(0, end);
       for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       const auto cl = lower.find("content-length:");
-      if (cl != std::string::npos &&
-          raw.size() >= end + 4 + std::stoul(lower.substr(cl + 15))) {
+      if (cl != std::string::npos && raw.size() >= end + 4 + std::stoul(lower.substr(cl + 15))) {
         break;
       }
     }

@@ -8,13 +8,13 @@
 // free port), so tests never see each other's events and can restart servers freely.
 #pragma once
 
-#include <sys/types.h>
-
 #include <chrono>
 #include <functional>
 #include <map>
 #include <string>
 #include <vector>
+
+#include <sys/types.h>
 
 namespace blog::test {
 
@@ -92,7 +92,7 @@ class Process {
 };
 
 struct HttpResult {
-  int status = 0;  // 0: no answer
+  int status = 0;                              // 0: no answer
   std::map<std::string, std::string> headers;  // lower-case names
   std::string body;
 };

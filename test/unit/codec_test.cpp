@@ -1,12 +1,13 @@
-#include <catch2/catch.hpp>
-
 #include "common/codec.hpp"
+
+#include <catch2/catch.hpp>
 
 using namespace blog;
 
 namespace {
 
-const EventMeta kMeta{.id = "0b1e6f2a-1c2d-4e5f-8a9b-0c1d2e3f4a5b", .source = "/comments",
+const EventMeta kMeta{.id = "0b1e6f2a-1c2d-4e5f-8a9b-0c1d2e3f4a5b",
+                      .source = "/comments",
                       .time = "2026-11-28T12:00:00.123Z"};
 
 std::string Envelope(const std::string& type, const std::string& data) {
@@ -27,9 +28,12 @@ std::string FieldOfDecodeError(const std::string& bytes) {
 }  // namespace
 
 TEST_CASE("every catalog event survives an encode and decode round trip", "[codec]") {
-  const CommentModerated moderated{.id = "c1", .post_id = "p1", .content = "I like oranges",
+  const CommentModerated moderated{.id = "c1",
+                                   .post_id = "p1",
+                                   .content = "I like oranges",
                                    .status = CommentStatus::kRejected,
-                                   .reason = "banned word", .version = 3};
+                                   .reason = "banned word",
+                                   .version = 3};
   const auto decoded = DecodeEvent(EncodeEvent(moderated, kMeta));
   REQUIRE(decoded.meta.id == kMeta.id);
   REQUIRE(decoded.meta.source == "/comments");
@@ -44,14 +48,14 @@ TEST_CASE("every catalog event survives an encode and decode round trip", "[code
 
   CHECK(std::get<PostCreated>(DecodeEvent(EncodeEvent(PostCreated{"p", "t", 0}, kMeta)).event)
             .title == "t");
-  CHECK(std::get<CommentCreated>(
-            DecodeEvent(EncodeEvent(CommentCreated{"c", "p", "x", CommentStatus::kPending, 0},
-                                    kMeta))
-                .event)
-            .post_id == "p");
+  CHECK(
+      std::get<CommentCreated>(
+          DecodeEvent(EncodeEvent(CommentCreated{"c", "p", "x", CommentStatus::kPending, 0}, kMeta))
+              .event)
+          .post_id == "p");
   CHECK(std::get<CommentUpdated>(
-            DecodeEvent(EncodeEvent(CommentUpdated{"c", "p", "x", CommentStatus::kApproved, 1},
-                                    kMeta))
+            DecodeEvent(
+                EncodeEvent(CommentUpdated{"c", "p", "x", CommentStatus::kApproved, 1}, kMeta))
                 .event)
             .status == CommentStatus::kApproved);
 }
@@ -65,8 +69,8 @@ TEST_CASE("the envelope is CloudEvents structured JSON with the course's keys", 
 }
 
 TEST_CASE("decoding names the missing data field", "[codec]") {
-  CHECK(FieldOfDecodeError(Envelope("CommentCreated",
-                                    R"({"id":"c","content":"x","status":"pending","version":0})")) ==
+  CHECK(FieldOfDecodeError(Envelope(
+            "CommentCreated", R"({"id":"c","content":"x","status":"pending","version":0})")) ==
         "data.postId");
 }
 
@@ -75,9 +79,9 @@ TEST_CASE("decoding names a mistyped field", "[codec]") {
         "data.title");
   CHECK(FieldOfDecodeError(Envelope("PostCreated", R"({"id":"p","title":"t","version":"0"})")) ==
         "data.version");
-  CHECK(FieldOfDecodeError(Envelope(
-            "CommentUpdated",
-            R"({"id":"c","postId":"p","content":"x","status":"maybe","version":1})")) ==
+  CHECK(FieldOfDecodeError(
+            Envelope("CommentUpdated",
+                     R"({"id":"c","postId":"p","content":"x","status":"maybe","version":1})")) ==
         "data.status");
 }
 
@@ -102,13 +106,14 @@ TEST_CASE("decoding refuses invalid JSON, invalid UTF-8 and oversized payloads",
   const std::string bad_utf8 =
       Envelope("PostCreated", "{\"id\":\"p\",\"title\":\"\xC3\x28\",\"version\":0}");
   CHECK_THROWS_WITH(DecodeEvent(bad_utf8), Catch::Contains("invalid JSON"));
-  const std::string huge = Envelope(
-      "PostCreated", R"({"id":"p","title":")" + std::string(kMaxEventBytes, 'x') + R"(","version":0})");
+  const std::string huge =
+      Envelope("PostCreated",
+               R"({"id":"p","title":")" + std::string(kMaxEventBytes, 'x') + R"(","version":0})");
   CHECK_THROWS_WITH(DecodeEvent(huge), Catch::Contains("exceeds the limit"));
 }
 
 TEST_CASE("decoding ignores unknown extra keys from a newer producer", "[codec]") {
-  const auto decoded = DecodeEvent(
-      Envelope("PostCreated", R"({"id":"p","title":"t","version":0,"tags":["new"]})"));
+  const auto decoded =
+      DecodeEvent(Envelope("PostCreated", R"({"id":"p","title":"t","version":0,"tags":["new"]})"));
   CHECK(std::get<PostCreated>(decoded.event).title == "t");
 }

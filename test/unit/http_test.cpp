@@ -82,7 +82,8 @@ TEST_CASE("the server maps errors to statuses with the error body", "[http]") {
   auto long_title = Request("POST", "/echo", R"({"title":"abcdef"})");
   const auto r400 = server.Handle(long_title);
   CHECK(r400.status == 400);
-  CHECK(r400.body == R"({"errors":[{"message":"title must have at most 5 characters","field":"title"}]})");
+  CHECK(r400.body ==
+        R"({"errors":[{"message":"title must have at most 5 characters","field":"title"}]})");
 }
 
 TEST_CASE("the server answers CORS preflights only for allowed origins", "[http]") {
@@ -139,8 +140,9 @@ TEST_CASE("query integers are validated with the parameter named", "[http]") {
 TEST_CASE("json bodies nested too deep or with too many fields are refused before parsing",
           "[json]") {
   CHECK_THROWS_WITH(JsonObject::Parse(std::string(10000, '[')), Catch::Contains("nested deeper"));
-  CHECK_THROWS_WITH(JsonObject::Parse("{\"a\":" + std::string(40, '[') + std::string(40, ']') + "}"),
-                    Catch::Contains("nested deeper"));
+  CHECK_THROWS_WITH(
+      JsonObject::Parse("{\"a\":" + std::string(40, '[') + std::string(40, ']') + "}"),
+      Catch::Contains("nested deeper"));
   std::string wide = "{";
   for (int i = 0; i < 300; ++i) wide += (i ? ",\"k" : "\"k") + std::to_string(i) + "\":1";
   wide += "}";

@@ -1,17 +1,17 @@
-#include <catch2/catch.hpp>
-
 #include <cstdlib>
+
+#include <catch2/catch.hpp>
 
 #include "common/config.hpp"
 #include "common/ids.hpp"
 #include "common/metrics.hpp"
 #include "common/trace.hpp"
+
 #include "moderation.hpp"
 
 using namespace blog;
 
-TEST_CASE("moderation rejects a comment containing a banned word, ignoring case",
-          "[moderation]") {
+TEST_CASE("moderation rejects a comment containing a banned word, ignoring case", "[moderation]") {
   const std::vector<std::string> banned = {"orange"};
   CHECK(moderation::Moderate("I like ORANGES", banned).status == CommentStatus::kRejected);
   CHECK(moderation::Moderate("I like ORANGES", banned).reason.find("orange") != std::string::npos);

@@ -1,17 +1,19 @@
-#include <catch2/catch.hpp>
-
 #include "verify.hpp"
+
+#include <catch2/catch.hpp>
 
 using namespace blog::verify;
 
 TEST_CASE("the checker reports missing, extra and stale posts and comments", "[verify]") {
   Snapshot truth;
   truth.posts = {{"p1", {"One"}}, {"p2", {"Two"}}};
-  truth.comments = {{"c1", {"p1", "hi", "approved"}}, {"c2", {"p1", "orange", "rejected"}},
+  truth.comments = {{"c1", {"p1", "hi", "approved"}},
+                    {"c2", {"p1", "orange", "rejected"}},
                     {"c3", {"p2", "new", "pending"}}};
   Snapshot model;
   model.posts = {{"p1", {"One"}}, {"p3", {"Ghost"}}};
-  model.comments = {{"c1", {"p1", "hi", "pending"}}, {"c2", {"p1", "orange", "rejected"}},
+  model.comments = {{"c1", {"p1", "hi", "pending"}},
+                    {"c2", {"p1", "orange", "rejected"}},
                     {"c9", {"p1", "?", "approved"}}};
   const auto diffs = Compare(truth, model, false);
   std::vector<std::string> kinds;
@@ -21,9 +23,10 @@ TEST_CASE("the checker reports missing, extra and stale posts and comments", "[v
   CHECK(diffs[2].detail == "status: pending != approved");
 }
 
-TEST_CASE("the checker finds nothing when the model matches and flags pending comments on "
-          "request",
-          "[verify]") {
+TEST_CASE(
+    "the checker finds nothing when the model matches and flags pending comments on "
+    "request",
+    "[verify]") {
   Snapshot truth;
   truth.posts = {{"p1", {"One"}}};
   truth.comments = {{"c1", {"p1", "hi", "pending"}}};

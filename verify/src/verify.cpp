@@ -11,7 +11,8 @@ std::vector<Difference> Compare(const Snapshot& truth, const Snapshot& model, bo
     if (it == model.posts.end()) {
       out.push_back({"missing post", id, post.title});
     } else if (it->second.title != post.title) {
-      out.push_back({"stale post", id, "title: '" + it->second.title + "' != '" + post.title + "'"});
+      out.push_back(
+          {"stale post", id, "title: '" + it->second.title + "' != '" + post.title + "'"});
     }
   }
   for (const auto& [id, post] : model.posts) {
@@ -28,9 +29,11 @@ std::vector<Difference> Compare(const Snapshot& truth, const Snapshot& model, bo
     }
     const Comment& have = it->second;
     std::string detail;
-    if (have.post_id != comment.post_id) detail += "post: " + have.post_id + " != " + comment.post_id + "; ";
+    if (have.post_id != comment.post_id)
+      detail += "post: " + have.post_id + " != " + comment.post_id + "; ";
     if (have.content != comment.content) detail += "content differs; ";
-    if (have.status != comment.status) detail += "status: " + have.status + " != " + comment.status + "; ";
+    if (have.status != comment.status)
+      detail += "status: " + have.status + " != " + comment.status + "; ";
     if (!detail.empty()) out.push_back({"stale comment", id, detail.substr(0, detail.size() - 2)});
   }
   for (const auto& [id, comment] : model.comments) {

@@ -28,7 +28,8 @@ struct Snapshot {
 };
 
 struct Difference {
-  std::string kind;    // "missing post", "extra post", "stale post", same for comments, "pending comment"
+  std::string
+      kind;  // "missing post", "extra post", "stale post", same for comments, "pending comment"
   std::string id;
   std::string detail;  // what differs, e.g. "status: pending != approved"
 };

@@ -19,33 +19,33 @@ std::int64_t EnvInt(std::string_view name, std::int64_t fallback, std::int64_t m
 std::vector<std::string> EnvList(std::string_view name, std::string_view fallback);
 
 struct NatsSettings {
-  std::vector<std::string> urls;   // NATS_URL, comma-separated
-  std::string user;                // NATS_USER
-  std::string password;            // NATS_PASSWORD
-  std::int64_t stream_replicas;    // STREAM_REPLICAS
-  bool file_storage;               // STREAM_STORAGE=file|memory
+  std::vector<std::string> urls;               // NATS_URL, comma-separated
+  std::string user;                            // NATS_USER
+  std::string password;                        // NATS_PASSWORD
+  std::int64_t stream_replicas;                // STREAM_REPLICAS
+  bool file_storage;                           // STREAM_STORAGE=file|memory
   std::chrono::milliseconds duplicate_window;  // STREAM_DUPLICATE_WINDOW_MS
   std::string client_name;
 };
 
 struct ListenerSettings {
-  std::chrono::milliseconds ack_wait;   // ACK_WAIT_MS
-  std::int64_t max_deliver;             // MAX_DELIVER: handler failures before dead-lettering
-  std::chrono::milliseconds retry_base; // RETRY_BASE_MS: first nak delay, doubled each try
-  std::chrono::milliseconds retry_max;  // RETRY_MAX_MS: cap of the nak delay
-  int batch;                            // FETCH_BATCH
+  std::chrono::milliseconds ack_wait;    // ACK_WAIT_MS
+  std::int64_t max_deliver;              // MAX_DELIVER: handler failures before dead-lettering
+  std::chrono::milliseconds retry_base;  // RETRY_BASE_MS: first nak delay, doubled each try
+  std::chrono::milliseconds retry_max;   // RETRY_MAX_MS: cap of the nak delay
+  int batch;                             // FETCH_BATCH
 };
 
 struct Config {
-  std::string service;        // "posts", "comments", ...
-  int port;                   // PORT
-  std::string database_url;   // DATABASE_URL
-  int db_pool_size;           // DB_POOL_SIZE
+  std::string service;       // "posts", "comments", ...
+  int port;                  // PORT
+  std::string database_url;  // DATABASE_URL
+  int db_pool_size;          // DB_POOL_SIZE
   NatsSettings nats;
   ListenerSettings listener;
-  std::size_t body_limit;     // HTTP_BODY_LIMIT (bytes)
-  std::vector<std::string> cors_origins;  // CORS_ORIGINS
-  std::string log_level;      // LOG_LEVEL
+  std::size_t body_limit;                      // HTTP_BODY_LIMIT (bytes)
+  std::vector<std::string> cors_origins;       // CORS_ORIGINS
+  std::string log_level;                       // LOG_LEVEL
   std::chrono::milliseconds shutdown_delay;    // SHUTDOWN_DELAY_MS: readiness down before closing
   std::chrono::milliseconds shutdown_timeout;  // SHUTDOWN_TIMEOUT_MS: bound on the whole drain
 

@@ -47,7 +47,8 @@ struct PostCreated {
   std::string title;
   std::int64_t version = 0;
   static constexpr auto Fields() {
-    return std::make_tuple(MakeField("id", &PostCreated::id), MakeField("title", &PostCreated::title),
+    return std::make_tuple(MakeField("id", &PostCreated::id),
+                           MakeField("title", &PostCreated::title),
                            MakeField("version", &PostCreated::version));
   }
 };
@@ -61,10 +62,11 @@ struct CommentCreated {
   CommentStatus status = CommentStatus::kPending;
   std::int64_t version = 0;
   static constexpr auto Fields() {
-    return std::make_tuple(
-        MakeField("id", &CommentCreated::id), MakeField("postId", &CommentCreated::post_id),
-        MakeField("content", &CommentCreated::content), MakeField("status", &CommentCreated::status),
-        MakeField("version", &CommentCreated::version));
+    return std::make_tuple(MakeField("id", &CommentCreated::id),
+                           MakeField("postId", &CommentCreated::post_id),
+                           MakeField("content", &CommentCreated::content),
+                           MakeField("status", &CommentCreated::status),
+                           MakeField("version", &CommentCreated::version));
   }
 };
 
@@ -97,10 +99,11 @@ struct CommentUpdated {
   CommentStatus status = CommentStatus::kPending;
   std::int64_t version = 0;
   static constexpr auto Fields() {
-    return std::make_tuple(
-        MakeField("id", &CommentUpdated::id), MakeField("postId", &CommentUpdated::post_id),
-        MakeField("content", &CommentUpdated::content), MakeField("status", &CommentUpdated::status),
-        MakeField("version", &CommentUpdated::version));
+    return std::make_tuple(MakeField("id", &CommentUpdated::id),
+                           MakeField("postId", &CommentUpdated::post_id),
+                           MakeField("content", &CommentUpdated::content),
+                           MakeField("status", &CommentUpdated::status),
+                           MakeField("version", &CommentUpdated::version));
   }
 };
 

@@ -24,7 +24,7 @@ struct HttpRequest {
   std::map<std::string, std::string> query;    // decoded
   std::map<std::string, std::string> headers;  // names in lower case
   std::string body;
-  std::vector<std::string> params;             // values of the route's {placeholders}, in order
+  std::vector<std::string> params;  // values of the route's {placeholders}, in order
 
   std::optional<std::string> Header(std::string_view name) const;
   std::optional<std::string> Query(std::string_view name) const;

@@ -6,10 +6,10 @@
 // A Tx lives only inside Database::Transact and is used by one thread.
 #pragma once
 
-#include <pqxx/pqxx>
-
 #include <string>
 #include <string_view>
+
+#include <pqxx/pqxx>
 
 #include "common/codec.hpp"
 #include "common/events.hpp"
