@@ -1,3 +1,4 @@
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -52,6 +53,18 @@ void WritePost(JsonWriter& w, const std::string& id, const std::string& title,
   w.EndArray().EndObject();
 }
 
+// Pollers (the web page asks every second) get 304 without a body when nothing changed.
+HttpResponse WithETag(const HttpRequest& request, HttpResponse response) {
+  const std::string etag = "\"" + std::to_string(std::hash<std::string>{}(response.body)) + "\"";
+  if (request.Header("if-none-match") == etag) {
+    response.status = 304;
+    response.body.clear();
+    response.content_type.clear();
+  }
+  response.headers.emplace_back("ETag", etag);
+  return response;
+}
+
 // {id: {id, title, comments: [...]}, ...} newest first; X-Next-Cursor pages further
 // (pass it back as ?cursor=).
 HttpResponse ListPosts(Database& db, const HttpRequest& request) {
@@ -81,7 +94,7 @@ HttpResponse ListPosts(Database& db, const HttpRequest& request) {
     }
     w.EndObject();
   });
-  auto response = HttpResponse::Json(200, w.Take());
+  auto response = WithETag(request, HttpResponse::Json(200, w.Take()));
   if (!next.empty()) response.headers.emplace_back("X-Next-Cursor", next);
   return response;
 }
@@ -101,7 +114,7 @@ HttpResponse GetPost(Database& db, const HttpRequest& request) {
     body = w.Take();
   });
   if (body.empty()) throw NotFoundError("post " + id + " not found");
-  return HttpResponse::Json(200, std::move(body));
+  return WithETag(request, HttpResponse::Json(200, std::move(body)));
 }
 
 }  // namespace

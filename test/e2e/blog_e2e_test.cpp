@@ -47,6 +47,14 @@ TEST_CASE("a comment goes from pending to rejected or approved and the query ser
   CHECK(std::string(posts[post.c_str()]["title"].GetString()) == "Fruit");
   CHECK(posts[post.c_str()]["comments"].Size() == 2);
 
+  // Unchanged answers revalidate with 304 and no body.
+  const auto first = Http(blog.Port("query"), "GET", "/posts");
+  REQUIRE(first.headers.count("etag") == 1);
+  const auto again = Http(blog.Port("query"), "GET", "/posts", "", "",
+                          {{"If-None-Match", first.headers.at("etag")}});
+  CHECK(again.status == 304);
+  CHECK(again.body.empty());
+
   const auto comments = Http(blog.Port("comments"), "GET", "/posts/" + post + "/comments");
   REQUIRE(comments.status == 200);
   CHECK(comments.body.find("\"rejected\"") != std::string::npos);
