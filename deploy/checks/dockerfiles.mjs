@@ -98,10 +98,128 @@ export function rules(root) {
       });
     }
   }
+  errors.push(...clientRules(stages), ...contextRules(root, stages));
+  return errors;
+}
+
+/** The page's image (issue 9): built with node in a builder stage, served by nginx. */
+function clientRules(stages) {
+  const errors = [];
+  const { name, port } = C.CLIENT;
+  const st = stages.find((s) => s.name === name);
+  if (!st) return [`${C.DOCKERFILE}: no target ${name}`];
+  const has = (s, op, re) => s.instructions.some((i) => i.op === op && re.test(i.args));
+  if (!has(st, "EXPOSE", new RegExp(`^${port}(/tcp)?$`))) errors.push(`${name}: must EXPOSE ${port}`);
+  if (!has(st, "HEALTHCHECK", /CMD/)) errors.push(`${name}: needs a HEALTHCHECK`);
+  if (!has(st, "RUN", /apt-get (-\S+ )*install .*nginx-light/)) errors.push(`${name}: must serve with Debian's nginx-light`);
+  const user = inherited(stages, st, "USER");
+  if (!user || !/^[1-9][0-9]*(:[0-9]+)?$/.test(user)) errors.push(`${name}: must run as a numeric non-root USER, got ${user}`);
+  const copy = st.instructions.find((i) => i.op === "COPY" && /--from=\S+\s+\S*\/dist\/?\s/.test(i.args));
+  const from = copy && /--from=(\S+)/.exec(copy.args)[1];
+  const builder = stages.find((s) => s.name === from);
+  if (!builder) {
+    errors.push(`${name}: must COPY dist/ from a builder stage`);
+  } else {
+    if (!has(builder, "RUN", /apt-get (-\S+ )*install .*\bnodejs\b.*\bnpm\b/)) {
+      errors.push(`${from}: must install Debian's nodejs and npm`);
+    }
+    const i = builder.instructions;
+    const lock = i.findIndex((x) => x.op === "COPY" && /client\/package-lock\.json/.test(x.args));
+    const ci = i.findIndex((x) => x.op === "RUN" && /\bnpm ci\b/.test(x.args));
+    const src = i.findIndex((x) => x.op === "COPY" && /client\/src/.test(x.args));
+    if (lock < 0 || ci < lock || (src >= 0 && ci > src)) {
+      errors.push(`${from}: COPY client/package-lock.json, then npm ci, then the sources (cached npm layer)`);
+    }
+  }
+  return errors;
+}
+
+/**
+ * A .dockerignore pattern as a RegExp (Go filepath.Match plus **), matched against a path
+ * relative to the context; like Docker, a pattern also matches everything below a match.
+ */
+function ignoreRegExp(pattern) {
+  const p = pattern.replace(/^\/+/, "").replace(/\/+$/, "");
+  let re = "";
+  for (let i = 0; i < p.length; i++) {
+    const c = p[i];
+    if (c === "*" && p[i + 1] === "*") {
+      re += p[i + 2] === "/" ? "(?:.*/)?" : ".*";
+      i += p[i + 2] === "/" ? 2 : 1;
+    } else if (c === "*") re += "[^/]*";
+    else if (c === "?") re += "[^/]";
+    else re += c.replace(/[.+^${}()|[\]\\]/g, "\\$&");
+  }
+  return new RegExp(`^${re}(?:/.*)?$`);
+}
+
+/** True if .dockerignore keeps rel (a path in the context) out of the build context. */
+export function ignored(patterns, rel) {
+  let out = false;
+  for (const raw of patterns) {
+    const neg = raw.startsWith("!");
+    if (ignoreRegExp(neg ? raw.slice(1) : raw).test(rel)) out = !neg;
+  }
+  return out;
+}
+
+/** Directories the top-level CMakeLists.txt always adds (not those behind an if()). */
+function cmakeSubdirs(root) {
+  const file = path.join(root, "CMakeLists.txt");
+  if (!existsSync(file)) return null;
+  const dirs = [];
+  let depth = 0;
+  for (const line of readFileSync(file, "utf8").split("\n").map((l) => l.replace(/#.*/, "").trim())) {
+    if (/^if\s*\(/i.test(line)) depth++;
+    else if (/^endif\s*\(/i.test(line)) depth--;
+    const m = /^add_subdirectory\(\s*([^\s)]+)/i.exec(line);
+    if (m && depth === 0) dirs.push(m[1]);
+  }
+  return dirs;
+}
+
+/**
+ * The build context: every COPY source is in it; what must stay out does; and the
+ * builder copies exactly CMakeLists.txt and the directories it always builds.
+ */
+function contextRules(root, stages) {
+  const errors = [];
   const ignoreFile = path.join(root, ".dockerignore");
-  const ignore = existsSync(ignoreFile) ? readFileSync(ignoreFile, "utf8").split("\n").map((l) => l.trim()) : [];
-  for (const want of [".git", "build", "**/node_modules", ".data"]) {
-    if (!ignore.includes(want)) errors.push(`.dockerignore must exclude ${want}`);
+  const patterns = existsSync(ignoreFile) ? readFileSync(ignoreFile, "utf8").split("\n")
+    .map((l) => l.trim()).filter((l) => l && !l.startsWith("#")) : [];
+  for (const rel of [".git/HEAD", "build/CMakeCache.txt", "build-tools/x", "client/node_modules/x/index.js",
+    "client/dist/app.js", "client/test-output/blog.png", ".data/pg/PG_VERSION", "test/unit/x.cpp",
+    "deploy/node_modules/x", "k8s/kustomization.yaml", "README.md"]) {
+    if (!ignored(patterns, rel)) errors.push(`.dockerignore must keep ${rel} out of the build context`);
+  }
+  for (const file of dockerfileFiles(root)) {
+    const rel = path.relative(root, file);
+    for (const st of parseDockerfile(readFileSync(file, "utf8"))) {
+      for (const i of st.instructions.filter((x) => (x.op === "COPY" || x.op === "ADD") && !/--from=/.test(x.args))) {
+        const args = i.args.split(/\s+/).filter((a) => !a.startsWith("--"));
+        for (const src of args.slice(0, -1)) {
+          const probe = src === "." ? "CMakeLists.txt" : `${src.replace(/\/+$/, "")}${src.endsWith("/") ? "/x" : ""}`;
+          if (ignored(patterns, probe)) errors.push(`${rel} stage ${st.name}: COPY ${src} is excluded by .dockerignore`);
+        }
+      }
+    }
+  }
+  const subdirs = cmakeSubdirs(root);
+  const builder = stages.find((s) => s.name === "builder");
+  if (subdirs && builder) {
+    const copied = builder.instructions.filter((i) => i.op === "COPY" && !/--from=/.test(i.args))
+      .flatMap((i) => i.args.split(/\s+/).filter((a) => !a.startsWith("--")).slice(0, -1))
+      .map((a) => a.replace(/\/+$/, ""));
+    if (copied.includes(".")) {
+      errors.push("builder: COPY . . would put every context file into the compile layer's cache key");
+    } else {
+      for (const d of ["CMakeLists.txt", ...subdirs]) {
+        if (!copied.includes(d)) errors.push(`builder: CMakeLists.txt builds ${d}, which is not copied`);
+      }
+      for (const d of copied) {
+        if (d !== "CMakeLists.txt" && !subdirs.includes(d)) errors.push(`builder: copies ${d}, which CMakeLists.txt does not build`);
+      }
+    }
   }
   return errors;
 }

@@ -175,7 +175,7 @@ check("Dockerfiles follow the image rules (targets, ports, USER, HEALTHCHECK, la
 
 // 5. The checks themselves: known-bad inputs must fail.
 if (!opts["no-selftest"]) {
-  for (const [name, fn] of selfTests(ROOT)) check(`self-test: ${name}`, fn);
+  for (const [name, fn] of selfTests(ROOT)) await checkAsync(`self-test: ${name}`, fn);
 }
 
 const skipped = counts.skipped ? `, ${counts.skipped} skipped` : "";

@@ -7,10 +7,11 @@ import { renderBuiltin } from "./render.mjs";
 import { Manifests } from "./k8s-model.mjs";
 import { SEMANTIC_CHECKS } from "./semantic.mjs";
 import * as dockerfiles from "./dockerfiles.mjs";
+import { localAuthorization, probePermissions, testConfig } from "./nats.mjs";
 import YAML from "yaml";
 
 const DEPLOY = path.resolve(import.meta.dirname, "..");
-const COPIED = ["k8s", "skaffold.yaml", "Dockerfiles", ".dockerignore"];
+const COPIED = ["k8s", "skaffold.yaml", "Dockerfiles", ".dockerignore", "CMakeLists.txt"];
 
 /** A scratch copy of the files the checks read; edits: [[relPath, from, to]]. */
 function scratchRoot(label, edits) {
@@ -64,6 +65,16 @@ const byName = (docs, kind, name) => docs.find((d) => d.kind === kind && d.metad
 const container = (docs, name) => byName(docs, "Deployment", name).spec.template.spec.containers[0];
 const envOf = (docs, svc, name) => container(docs, svc).env.find((e) => e.name === name);
 const paths = (docs) => byName(docs, "Ingress", "blog").spec.rules[0].http.paths;
+const policy = (docs, name) => byName(docs, "NetworkPolicy", name).spec;
+const natsFiles = (docs) => byName(docs, "ConfigMap", "nats-config").data;
+/** Replaces text in a file of the nats ConfigMap; throws if it is not there. */
+const editNats = (docs, file, from, to) => {
+  const f = natsFiles(docs);
+  if (!f[file].includes(from)) throw new Error(`self-test setup: "${from}" not in ${file}`);
+  f[file] = f[file].replace(from, to);
+};
+const natsEnvVar = (docs, name) => byName(docs, "StatefulSet", "nats").spec.template.spec.containers[0]
+  .env.find((e) => e.name === name);
 const SEMANTIC_MUTATIONS = [
   ["a Service selector that matches no pod", "select existing pods",
     (d) => { byName(d, "Service", "comments").spec.selector["app.kubernetes.io/name"] = "coments"; }],
@@ -98,26 +109,121 @@ const SEMANTIC_MUTATIONS = [
       .matchLabels["app.kubernetes.io/name"] = "query"; }],
   ["a pod that may run as root", "Pod Security",
     (d) => { delete byName(d, "StatefulSet", "nats").spec.template.spec.securityContext.runAsNonRoot; }],
+  ["a writable root filesystem", "read-only root",
+    (d) => { byName(d, "StatefulSet", "query-db").spec.template.spec.containers[0].securityContext
+      .readOnlyRootFilesystem = false; }],
+  ["an added capability", "no capabilities",
+    (d) => { container(d, "client").securityContext.capabilities.add = ["NET_BIND_SERVICE"]; }],
+  // NATS users (issue 8).
+  ["a service allowed to publish another service's event", "NATS users",
+    (d) => editNats(d, "auth.conf", '"blog.comment.moderated"', '"blog.comment.moderated"\n"blog.post.created"')],
+  ["a service allowed to use another service's consumer", "NATS users",
+    (d) => editNats(d, "auth.conf", '"blog.post.created"', '"blog.post.created"\n"$JS.API.CONSUMER.MSG.NEXT.BLOG.query-PostCreated"')],
+  ["anonymous clients let in as a service user", "NATS users",
+    (d) => editNats(d, "auth.conf", "authorization {", "no_auth_user: query\nauthorization {")],
+  ["a NATS password written into the config", "NATS users",
+    (d) => editNats(d, "auth.conf", "password: $NATS_PASSWORD_POSTS", "password: hunter2")],
+  ["a service without its NATS user", "NATS users",
+    (d) => { const c = container(d, "moderation"); c.env = c.env.filter((e) => e.name !== "NATS_USER"); }],
+  ["a service logging in with another service's password", "NATS users",
+    (d) => { envOf(d, "comments", "NATS_PASSWORD").valueFrom.secretKeyRef.name = "posts-nats"; }],
+  ["a k8s NATS user that differs from scripts/nats-auth", "NATS users",
+    (d, ctx) => { ctx.localNatsAuth.authorization.users.find((u) => u.user === "query")
+      .permissions.publish.allow.pop(); }],
+  ["NATS routes without credentials", "routes authenticated",
+    (d) => { const e = natsEnvVar(d, "NATS_ROUTES"); e.value = e.value.replaceAll("route:$(NATS_ROUTE_PASSWORD)@", ""); }],
+  ["NATS routes that miss a node", "routes authenticated",
+    (d) => { const e = natsEnvVar(d, "NATS_ROUTES"); e.value = e.value.replace(/, nats:[^,\]]*nats-2[^,\]]*/, ""); }],
+  ["a real-looking password in a Secret", "placeholders only",
+    (d) => { byName(d, "Secret", "query-nats").data.NATS_PASSWORD = Buffer.from("Tr0ub4dor&3").toString("base64"); }],
+  // NetworkPolicies (issue 8).
+  ["no default-deny NetworkPolicy", "default deny",
+    (d) => { d.splice(d.findIndex((x) => x.kind === "NetworkPolicy" && x.metadata.name === "default-deny"), 1); }],
+  ["a Deployment without a NetworkPolicy of its own", "default deny",
+    (d) => { d.splice(d.findIndex((x) => x.kind === "NetworkPolicy" && x.metadata.name === "client"), 1); }],
+  ["a service that may reach any address", "default deny",
+    (d) => { policy(d, "posts").egress.push({ ports: [{ protocol: "TCP", port: 443 }] }); }],
+  // Both ends must allow a connection, so each breach below opens both.
+  ["a service that may reach another service's database", "default deny",
+    (d) => {
+      policy(d, "query").egress[1].to.push({ podSelector: { matchLabels: { "app.kubernetes.io/name": "posts-db" } } });
+      policy(d, "posts-db").ingress[0].from.push({ podSelector: { matchLabels: { "app.kubernetes.io/name": "query" } } });
+    }],
+  ["a database open to the namespace and a service free to reach any pod on its port", "default deny",
+    (d) => { policy(d, "comments-db").ingress[0].from = [{ podSelector: {} }]; policy(d, "posts").egress[1].to = []; }],
+  ["moderation open to the ingress controller", "default deny",
+    (d) => { policy(d, "moderation").ingress = structuredClone(policy(d, "posts").ingress); }],
+  ["NATS routes closed between the nodes", "default deny",
+    (d) => { policy(d, "nats").egress.shift(); }],
+  // The page (issue 9).
+  ["no catch-all route to the page", "ingress routes",
+    (d) => { paths(d).pop(); }],
+  ["the page's route on the wrong port", "ingress routes",
+    (d) => { paths(d).at(-1).backend.service.port.number = 80; }],
+  ["a NodePort Service beside the Ingress", "follow the contract",
+    (d) => { byName(d, "Service", "posts").spec.type = "NodePort"; }],
+  ["a Secret given to the page", "client Deployment",
+    (d) => { container(d, "client").envFrom = [{ secretRef: { name: "posts-db" } }]; }],
 ];
 
 const DOCKERFILE_MUTATIONS = [
   ["an unknown Dockerfile instruction fails lint", "lint",
     ["Dockerfiles/Dockerfile", "\nRUN apt-get update", "\nRUNN apt-get update"]],
   ["a package install after COPY of the sources fails", "rules",
-    ["Dockerfiles/Dockerfile", "WORKDIR /src\nCOPY . .\n", "WORKDIR /src\nCOPY . .\nRUN apt-get update " +
+    ["Dockerfiles/Dockerfile", "COPY CMakeLists.txt ./\n", "COPY CMakeLists.txt ./\nRUN apt-get update " +
       "&& apt-get install -y --no-install-recommends gdb && rm -rf /var/lib/apt/lists/*\n"]],
+  ["a builder that does not copy a directory CMakeLists.txt builds fails", "rules",
+    ["Dockerfiles/Dockerfile", "COPY verify/ verify/\n", ""]],
+  ["a builder that copies the whole context fails", "rules",
+    ["Dockerfiles/Dockerfile", "COPY CMakeLists.txt ./\n", "COPY . .\n"]],
+  ["a .dockerignore that is no whitelist (lets build trees and .git in) fails", "rules",
+    [".dockerignore", "\n*\n", "\n"]],
+  ["a COPY of a file .dockerignore leaves out fails", "rules",
+    [".dockerignore", "!Dockerfiles/client-nginx.conf\n", ""]],
+  ["a client image running as root fails", "rules",
+    ["Dockerfiles/Dockerfile", "USER 10001:10001\nENV PORT=8080\n", "ENV PORT=8080\n"]],
+  ["a client build that runs npm ci after copying the sources fails", "rules",
+    ["Dockerfiles/Dockerfile", "COPY client/package.json client/package-lock.json ./\n", ""]],
   ["a runtime image without a non-root USER fails", "rules",
     ["Dockerfiles/Dockerfile", "USER 10001:10001\n", ""]],
   ["a service image exposing the wrong port fails", "rules",
     ["Dockerfiles/Dockerfile", "EXPOSE 4002", "EXPOSE 4012"]],
 ];
 
+/** nats-server itself must refuse broken configurations and report loose permissions. */
+function liveNatsTests(base) {
+  const files = natsFiles(base);
+  const env = { SERVER_NAME: "nats-0", NATS_ROUTE_PASSWORD: "r", NATS_ROUTES: "[]",
+    NATS_PASSWORD_ADMIN: "a", NATS_PASSWORD_POSTS: "p", NATS_PASSWORD_COMMENTS: "c",
+    NATS_PASSWORD_MODERATION: "m", NATS_PASSWORD_QUERY: "q" };
+  const expectFail = (errors, what) => (errors === null ? null : errors.length ? [] : [`passed ${what}`]);
+  return [
+    ["nats-server -t fails without a password variable in the environment", () => {
+      const { NATS_PASSWORD_QUERY: _, ...partial } = env;
+      return expectFail(testConfig(files, partial), "a config whose $NATS_PASSWORD_QUERY is unset");
+    }],
+    ["nats-server -t fails on an auth.conf with a syntax error", () =>
+      expectFail(testConfig({ ...files, "auth.conf": files["auth.conf"].replace("users = [", "users = [[") }, env),
+        "a broken auth.conf")],
+    ["the live permission test catches a service allowed to publish everything", async () =>
+      expectFail(await probePermissions({ ...files, "auth.conf": files["auth.conf"]
+        .replace('"blog.comment.moderated"', '"blog.comment.moderated"\n">"') }, "auth.conf", env,
+      [{ op: "pub", user: "moderation", password: "m", subject: "blog.post.created", allowed: false }]),
+      "moderation publishing blog.post.created")],
+    ["the live permission test catches anonymous access", async () =>
+      expectFail(await probePermissions({ ...files, "auth.conf": `no_auth_user: query\n${files["auth.conf"]}` },
+        "auth.conf", env, [{ op: "connect", allowed: false }]), "an anonymous client")],
+  ];
+}
+
 export function selfTests(root) {
   const run = schemaRun(root);
   const base = renderBuiltin(path.join(root, "k8s")).map((i) => i.doc);
+  const repo = path.resolve(import.meta.dirname, "..", "..");
   const ctx = { skaffold: YAML.parse(readFileSync(path.join(root, "skaffold.yaml"), "utf8")),
     dockerTargets: dockerfiles.serviceTargets(root),
-    natsConf: byName(base, "ConfigMap", "nats-config")?.data?.["nats.conf"] };
+    natsConf: byName(base, "ConfigMap", "nats-config")?.data?.["nats.conf"],
+    localNatsAuth: localAuthorization(repo) };
   return [
     ["k8s copy with `replicas` misspelt `replicaz` fails: unknown field",
       () => expectSchemaFailure(run, "Deployment posts", /spec\.replicaz: .*'"replicaz"' does not exist/)],
@@ -127,11 +233,17 @@ export function selfTests(root) {
       () => expectSchemaFailure(run, "Deployment query", /at spec: .*'"selector"' is missing/)],
     ...SEMANTIC_MUTATIONS.map(([what, checkName, mutate]) => [`semantic check catches ${what}`, () => {
       const docs = structuredClone(base);
-      mutate(docs);
+      const c = structuredClone(ctx);
       const [name, fn] = SEMANTIC_CHECKS.find(([n]) => n.includes(checkName));
-      return fn(new Manifests(docs.map((doc) => ({ doc, source: "mutated" }))), ctx).length
+      // The unmutated manifests pass, so a failure below is the mutation's doing.
+      if (fn(new Manifests(base.map((doc) => ({ doc, source: "base" }))), ctx).length) {
+        return [`"${name}" fails the unmutated manifests already`];
+      }
+      mutate(docs, c);
+      return fn(new Manifests(docs.map((doc) => ({ doc, source: "mutated" }))), c).length
         ? [] : [`"${name}" passed a manifest with ${what}`];
     }]),
+    ...liveNatsTests(base),
     ...DOCKERFILE_MUTATIONS.map(([what, which, edit], n) => [what, () => {
       const scratch = scratchRoot(`docker${n}`, [edit]);
       try {

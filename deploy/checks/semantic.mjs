@@ -306,7 +306,7 @@ function natsCluster(m, ctx) {
   // Routes: the nodes log in as the route user; the URLs (with the password, which a config
   // string cannot reference) come from the env var nats.conf names.
   let conf = {};
-  try { conf = parseNatsFiles(ctx.natsFiles ?? {}, "nats.conf"); } catch (e) { errors.push(e.message); }
+  try { conf = parseNatsFiles(natsFilesOf(m), "nats.conf"); } catch (e) { errors.push(e.message); }
   const cl = conf.cluster ?? {};
   const env = natsEnv(sts);
   const routeAuth = cl.authorization ?? {};
@@ -417,6 +417,11 @@ function podSecurity(m) {
 }
 
 
+/** The files of the ConfigMap that holds nats.conf (nats.conf and what it includes). */
+export function natsFilesOf(m) {
+  return m.docs("ConfigMap").find((d) => d.data?.["nats.conf"] !== undefined)?.data ?? {};
+}
+
 /** Env of the nats container of the NATS StatefulSet, by name. */
 function natsEnv(sts) {
   const c = sts?.spec?.template?.spec?.containers?.find((x) => x.name === "nats") ??
@@ -456,7 +461,7 @@ function sameSet(a, b) {
 function natsAuth(m, ctx) {
   const errors = [];
   let conf;
-  try { conf = parseNatsFiles(ctx.natsFiles ?? {}, "nats.conf"); } catch (e) { return [e.message]; }
+  try { conf = parseNatsFiles(natsFilesOf(m), "nats.conf"); } catch (e) { return [e.message]; }
   const auth = conf.authorization;
   if (!auth?.users) return ["nats.conf has no authorization users: anonymous clients would get in"];
   for (const k of ["user", "password", "token", "no_auth_user"]) {

@@ -22,7 +22,7 @@ export function rules(config, k8sDirName) {
   const paths = config.manifests?.kustomize?.paths ?? [];
   if (!paths.includes(k8sDirName)) errors.push(`manifests.kustomize.paths must include ${k8sDirName}`);
   const arts = config.build?.artifacts ?? [];
-  for (const name of Object.keys(C.SERVICES)) {
+  for (const name of [...Object.keys(C.SERVICES), C.CLIENT.name]) {
     const a = arts.find((x) => x.image === `${C.IMAGE_REPO}/${name}`);
     if (!a) { errors.push(`no artifact ${C.IMAGE_REPO}/${name}`); continue; }
     if ((a.context ?? ".") !== ".") errors.push(`${a.image}: context must be the repo root`);
