@@ -166,6 +166,7 @@ int DlqRequeue(Invocation& in) {
   auto& alloc = doc.GetAllocator();
   rapidjson::Value done(rapidjson::kArrayType);
   rapidjson::Value refused(rapidjson::kArrayType);
+  bool any_refused = false;  // `refused` is moved into `doc` below
   for (const auto& m : letters) {
     const std::string subject = Header(m, kDlqSubjectHeader);
     const EventIdentity id = Identify(m.data);
@@ -183,6 +184,7 @@ int DlqRequeue(Invocation& in) {
       row.AddMember("sequence", m.sequence, alloc);
       row.AddMember("error", JsonString(doc, problem), alloc);
       refused.PushBack(row, alloc);
+      any_refused = true;
       continue;
     }
     NatsHeaders headers{{std::string(kMsgIdHeader), NewUuid()},
@@ -213,7 +215,7 @@ int DlqRequeue(Invocation& in) {
   } else if (letters.empty()) {
     in.out << "no dead letters\n";
   }
-  return refused.Empty() ? 0 : 1;
+  return any_refused ? 1 : 0;
 }
 
 int DlqPurge(Invocation& in) {
