@@ -1,3 +1,5 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2154,SC2034,SC2016,SC2015  # globals come from bench/run; eval strings
 # Shared helpers of bench/run: logging, the result table, numbers, wrk, psql. Sourced.
 
 say() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }

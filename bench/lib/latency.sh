@@ -1,3 +1,5 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2154,SC2034,SC2016,SC2015  # globals come from bench/run; eval strings
 # Item 3: end-to-end latency (201 → committed in the query read model), at idle and under a
 # background load of half the measured create rate, against the floor of the hops involved.
 # Sourced by bench/run.

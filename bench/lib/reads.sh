@@ -1,3 +1,5 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2154,SC2034,SC2016,SC2015  # globals come from bench/run; eval strings
 # Item 4: read throughput of the query service against nginx serving bodies of the same size.
 # Sourced by bench/run.
 
@@ -19,6 +21,7 @@ item_reads() {
   mkdir -p "$data/nginx/static"
   curl -fs "$q/posts?limit=100" >"$data/nginx/static/list.json"
   curl -fs "$q/posts/$(head -1 "$out/read.ids")" >"$data/nginx/static/post.json"
+  curl -fs "$q/healthz" >"$data/nginx/static/healthz.json"
   local in_list; in_list=$(grep -o -F -f "$out/read.ids" "$data/nginx/static/list.json" | sort -u | wc -l)
   [ "$in_list" = 100 ] || fail "GET /posts?limit=100 shows $in_list of the 100 seeded posts"
   say "bodies: /posts?limit=100 $(wc -c <"$data/nginx/static/list.json") bytes, /posts/{id} $(wc -c <"$data/nginx/static/post.json") bytes"
@@ -26,10 +29,12 @@ item_reads() {
 
   BENCH_PATHS_FILE="$out/read-paths" wrk_run read-one "$q" "$dur" 32
   BENCH_PATH="/posts?limit=100" wrk_run read-list "$q" "$dur" 32
+  BENCH_PATH="/healthz" wrk_run read-health "$q" "$dur" 32
   services_alive || return 1
   start_nginx || return 1
   BENCH_PATHS_FILE="$out/read-paths" wrk_run nginx-one "$n" "$dur" 32
   BENCH_PATH="/posts?limit=100" wrk_run nginx-list "$n" "$dur" 32
+  BENCH_PATH="/healthz" wrk_run nginx-health "$n" "$dur" 32
   stop_nginx
   local what rps ceiling
   for what in one list; do
@@ -39,6 +44,10 @@ item_reads() {
       "$(wrk_figure "$out/read-$what.wrk")" "nginx $(int "$ceiling") req/s" "$(pct "$rps" "$ceiling")" \
       "≥30%$([ $what = list ] && echo " (node ~3000/s)")" "$(yes_no ge "$rps" "$(calc "$ceiling*0.3")")"
   done
+  rps=$(result "$out/read-health.wrk" rps)
+  ceiling=$(result "$out/nginx-health.wrk" rps)
+  row "4 GET /healthz (HTTP layer alone, no DB)" "$(wrk_figure "$out/read-health.wrk")" \
+    "nginx $(int "$ceiling") req/s" "$(pct "$rps" "$ceiling")" "— (diagnostic)" "-"
   if [ "$(result "$out/read-list.wrk" not_ok)" != 0 ] || [ "$(result "$out/read-one.wrk" not_ok)" != 0 ]; then
     fail "reads answered non-2xx statuses (see $out/read-*.wrk)"
   fi

@@ -1,3 +1,5 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2154,SC2034,SC2016,SC2015  # globals come from bench/run; eval strings
 # Item 5: rebuilding the query read model from N stored events (`query rebuild`) against the
 # raw consume rate of the same stream with a plain pull consumer. Runs with the services
 # stopped: the generated events would otherwise flow through every listener. Sourced.

@@ -1,3 +1,5 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2154,SC2034,SC2016,SC2015  # globals come from bench/run; eval strings
 # Item 6: read latency with growing read models (rows bulk-inserted straight into the query
 # database), and create-post throughput with a large posts table. Sourced by bench/run.
 

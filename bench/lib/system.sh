@@ -1,3 +1,5 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2154,SC2034,SC2016,SC2015  # globals come from bench/run; eval strings
 # Starting and stopping what bench/run measures: the Release build, nats-server and PostgreSQL
 # (scripts/servers, own ports and data folder), the four services, nginx. Sourced.
 
@@ -44,6 +46,8 @@ SQL
 
 stop_servers() { NATS_PORT=$nats_port PG_PORT=$pg_port "$root/scripts/servers" stop "$data" >/dev/null 2>&1 || true; }
 
+# BENCH_SERVICE_ENV="NAME=value ..." adds settings to every service (experiments).
+# shellcheck disable=SC2086
 start_services() {
   mkdir -p "$out/logs"
   local s
@@ -51,7 +55,7 @@ start_services() {
     env PORT="${svc_port[$s]}" \
       DATABASE_URL="postgresql://$s:$s-local@127.0.0.1:$pg_port/$s" \
       NATS_URL="nats://127.0.0.1:$nats_port" LOG_LEVEL="${BENCH_LOG_LEVEL:-info}" \
-      "$build/$s/$s" >>"$out/logs/$s.log" 2>&1 &
+      ${BENCH_SERVICE_ENV:-} "$build/$s/$s" >>"$out/logs/$s.log" 2>&1 &
     svc_pid[$s]=$!
   done
   for s in "${services[@]}"; do

@@ -1,3 +1,5 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2154,SC2034,SC2016,SC2015  # globals come from bench/run; eval strings
 # Items 1 and 2: create post and add comment throughput against the pgbench ceiling, with the
 # lost check (every 201 must reach the query service). Sourced by bench/run.
 
