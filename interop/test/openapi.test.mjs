@@ -81,8 +81,10 @@ async function call(service, method, target, options = {}) {
     const value = r.headers.get(name);
     if (value !== null) validate(resolve(header).schema, value, `${where}: header ${name}`);
   }
-  if (r.headers.get('x-next-cursor') !== null) {
-    assert.ok(response.headers?.['X-Next-Cursor'], `${where}: X-Next-Cursor is not documented`);
+  for (const name of ['X-Next-Cursor', 'ETag', 'Allow']) {
+    if (r.headers.get(name) !== null) {
+      assert.ok(response.headers?.[name], `${where}: header ${name} is not documented`);
+    }
   }
   covered.add(`${service} ${method} ${tpl} ${r.status}`);
   return r;
@@ -143,7 +145,15 @@ test('query: the read model lists and shows posts with their comments', async ()
   const page = await call('query', 'GET', '/posts?limit=1');
   assert.ok(page.headers.get('x-next-cursor'));
   assert.equal((await call('query', 'GET', `/posts?limit=1&cursor=${page.headers.get('x-next-cursor')}`)).status, 200);
-  assert.equal((await call('query', 'GET', '/posts')).status, 200);
+  const all = await call('query', 'GET', '/posts');
+  assert.equal(all.status, 200);
+  const etag = all.headers.get('etag');
+  assert.ok(etag, 'the query service tags its answers');
+  const same = await call('query', 'GET', '/posts', { headers: { 'if-none-match': etag } });
+  assert.equal(same.status, 304);
+  assert.equal(same.text, '');
+  const post304 = await call('query', 'GET', `/posts/${id}`, { headers: { 'if-none-match': one.headers.get('etag') } });
+  assert.equal(post304.status, 304);
   assert.equal((await call('query', 'GET', '/posts?limit=5000')).status, 400);
   assert.equal((await call('query', 'GET', `/posts/${randomUUID()}`)).status, 404);
   assert.equal((await call('query', 'POST', '/posts', { body: { title: 'no' } })).status, 405);
