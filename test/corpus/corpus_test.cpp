@@ -13,6 +13,7 @@
 #include <future>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <thread>
 
 #include "blog_system.hpp"
@@ -32,6 +33,7 @@ constexpr auto kAnswerWithin = 5s;
 constexpr auto kHealthWithin = 2s;     // /healthz while slow clients hold connections
 constexpr std::size_t kBatch = 64;     // slow connections held at once, over all services
 constexpr std::size_t kMinimumCorpus = 200;
+constexpr int kSlowloris = 200;       // stalled uploads at once, well under any connection bound
 
 std::string EnvOr(const char* name, const std::string& fallback) {
   const char* value = std::getenv(name);
@@ -82,10 +84,11 @@ void Fail(std::vector<std::string>& failures, const std::string& failure) {
   FAIL_CHECK(failure);
 }
 
-// A dead service fails the case that killed it and is restarted, so the rest of the corpus runs.
+// A service dead or hung for 5 s fails the case that did it and is restarted, so the rest of the
+// corpus runs.
 void CheckAlive(BlogSystem& blog, const std::string& service, const std::string& after,
                 std::vector<std::string>& failures) {
-  if (Healthy(blog, service)) return;
+  if (Eventually([&] { return Healthy(blog, service); }, 5s)) return;
   Fail(failures, service + " stopped answering /healthz after " + after + "; log tail:\n" +
                      blog.Logs(service).substr(blog.Logs(service).size() > 2000
                                                    ? blog.Logs(service).size() - 2000
@@ -187,7 +190,30 @@ TEST_CASE("every case of the bad-request corpus is refused, stores nothing and k
     CheckNothingStored(store, rows, "a batch of held requests", failures);
   }
 
-  // 3. Nothing anywhere: databases, read model, moderation, the event stream, the dead letters.
+  // 3. A slowloris: many clients that declare a body and never send it must not stop a service
+  //    (each may hold a connection, none may hold a worker).
+  for (const auto& service : {"posts", "comments"}) {
+    const std::string stalled = "POST /posts/create HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{";
+    std::vector<std::unique_ptr<HeldConnection>> slow;
+    for (int i = 0; i < kSlowloris; ++i) {
+      slow.push_back(std::make_unique<HeldConnection>(blog.Port(service), stalled));
+    }
+    std::this_thread::sleep_for(1s);
+    const auto started = std::chrono::steady_clock::now();
+    const auto health = Http(blog.Port(service), "GET", "/healthz");
+    const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - started);
+    if (health.status != 200 || took > kHealthWithin) {
+      Fail(failures, std::string(service) + " /healthz answered " + std::to_string(health.status) +
+                         " in " + std::to_string(took.count()) + " ms while " +
+                         std::to_string(kSlowloris) +
+                         " clients held a declared body back (slowloris)");
+    }
+  }
+  for (const auto& service : kServices) CheckAlive(blog, service, "the slowloris", failures);
+
+  // 4. Nothing anywhere: databases, read model, moderation, the event stream, the dead letters.
   CHECK(Eventually([&] { return store.OutboxesEmpty(); }, 5s));
   CHECK(store.Rows() == baseline_rows);
   CHECK(GetStreamPosition(nats, kEventStream).messages == baseline_events);
@@ -209,7 +235,7 @@ TEST_CASE("every case of the bad-request corpus is refused, stores nothing and k
     }
   }
 
-  // 4. Normal requests still work, end to end.
+  // 5. Normal requests still work, end to end.
   const auto posts_before = blog.QueryPosts().MemberCount();
   const std::string after = blog.CreatePost("after the corpus");
   const auto comment = blog.AddComment(after, "I like apples");

@@ -119,6 +119,23 @@ Exchange RawExchange(int port, std::string_view bytes, std::chrono::milliseconds
   return ex;
 }
 
+HeldConnection::HeldConnection(int port, std::string_view bytes) {
+  fd_ = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  if (fd_ < 0 || connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+      send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(bytes.size())) {
+    if (fd_ >= 0) close(fd_);
+    fd_ = -1;
+  }
+}
+
+HeldConnection::~HeldConnection() {
+  if (fd_ >= 0) close(fd_);
+}
+
 std::string ErrorBodyProblem(const std::string& content_type, const std::string& body) {
   if (Lower(content_type).rfind("application/json", 0) != 0) {
     return "content type '" + content_type + "' is not application/json";

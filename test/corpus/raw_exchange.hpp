@@ -28,6 +28,21 @@ struct Exchange {
 
 Exchange RawExchange(int port, std::string_view bytes, std::chrono::milliseconds deadline);
 
+// A slow client: connects, sends `bytes` and then stays silent until destroyed.
+class HeldConnection {
+ public:
+  HeldConnection(int port, std::string_view bytes);
+  ~HeldConnection();
+  HeldConnection(const HeldConnection&) = delete;
+  HeldConnection& operator=(const HeldConnection&) = delete;
+  HeldConnection(HeldConnection&&) = delete;
+  HeldConnection& operator=(HeldConnection&&) = delete;
+  bool connected() const { return fd_ >= 0; }
+
+ private:
+  int fd_ = -1;
+};
+
 // Why `exchange` breaks `expect` (empty when it does not).
 std::string Verdict(const Expectation& expect, const Exchange& exchange);
 
