@@ -81,6 +81,7 @@ int Publish(const std::map<std::string, std::string>& args) {
   jsOptions options;
   jsOptions_Init(&options);
   options.PublishAsync.MaxPending = 4096;
+  options.PublishAsync.StallWait = 2000;  // the server may pause on a busy machine
   options.PublishAsync.ErrHandler = OnPublishError;
   Nats nats(args.at("nats"), &options);
   const std::uint64_t run = std::random_device{}();
@@ -92,7 +93,13 @@ int Publish(const std::map<std::string, std::string>& args) {
     natsMsgHeader_Set(msg, "Nats-Msg-Id", id.c_str());
     natsMsgHeader_Set(msg, "traceparent",
                       "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
-    Check(js_PublishMsgAsync(nats.js, &msg, nullptr), "publish");
+    // A stall (too many unacknowledged messages for StallWait) leaves the message ours: retry.
+    natsStatus s = NATS_TIMEOUT;
+    for (int attempt = 0; attempt < 30 && s == NATS_TIMEOUT; ++attempt) {
+      s = js_PublishMsgAsync(nats.js, &msg, nullptr);
+    }
+    if (s != NATS_OK) natsMsg_Destroy(msg);
+    Check(s, "publish");
     ++sent;
   };
   for (long p = 0; sent < total && p < total; ++p) {
