@@ -1,8 +1,9 @@
 // libFuzzer target: blog::DecodeEvent on arbitrary bytes (seeds: corpus/decode/).
 //
 // Contract checked (codec.hpp): every input either decodes or throws DecodeError (any other
-// exception escapes and is reported); a decoded event holds only valid UTF-8, since its strings go
-// to PostgreSQL and into other events; and encoding it then decoding again gives the same event.
+// exception escapes and is reported); decoding fits a 512 KiB stack; a decoded event holds only
+// valid UTF-8, since its strings go to PostgreSQL and into other events; and encoding it then
+// decoding again gives the same event.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -49,11 +50,16 @@ void CheckStrings(const blog::DecodedEvent& decoded) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view bytes(reinterpret_cast<const char*>(data), size);
   blog::DecodedEvent decoded;
-  try {
-    decoded = blog::DecodeEvent(bytes);
-  } catch (const blog::DecodeError&) {
-    return 0;  // refused, as it should be for anything malformed
-  }
+  bool refused = false;
+  auto decode = [&] {
+    try {
+      decoded = blog::DecodeEvent(bytes);
+    } catch (const blog::DecodeError&) {
+      refused = true;  // as it should be for anything malformed
+    }
+  };
+  blog::fuzz::OnSmallStack(decode);
+  if (refused) return 0;
   CheckStrings(decoded);
 
   const std::string encoded = blog::EncodeEvent(decoded.event, decoded.meta);
