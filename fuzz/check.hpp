@@ -2,12 +2,12 @@
 // that libFuzzer saves the input as a crash artifact.
 #pragma once
 
-#include <pthread.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <string_view>
+
+#include <pthread.h>
 
 namespace blog::fuzz {
 

@@ -11,8 +11,9 @@
 #include <type_traits>
 #include <variant>
 
-#include "check.hpp"
 #include "common/codec.hpp"
+
+#include "check.hpp"
 
 namespace {
 

@@ -10,19 +10,20 @@
 // Allow; every string a route accepts is valid UTF-8 without NUL, within its length; and handling
 // fits a 512 KiB stack (the body limit is 32 KiB here, so that 413 stays reachable within
 // libFuzzer's 64 KiB inputs).
-#include <rapidjson/document.h>
-
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
-#include "check.hpp"
+#include <rapidjson/document.h>
+
 #include "common/http_server.hpp"
 #include "common/ids.hpp"
 #include "common/json.hpp"
 #include "common/log.hpp"
 #include "common/metrics.hpp"
+
+#include "check.hpp"
 
 namespace {
 
@@ -40,7 +41,8 @@ std::string Field(const HttpRequest& request, const char* name, std::size_t max_
   if (!IsValidUtf8(value)) Violation("JsonObject::String returned invalid UTF-8", value);
   if (value.find('\0') != std::string::npos) Violation("JsonObject::String returned a NUL", value);
   const std::size_t chars = blog::Utf8Length(value);
-  if (chars < 1 || chars > max_chars) Violation("JsonObject::String broke its length bounds", value);
+  if (chars < 1 || chars > max_chars)
+    Violation("JsonObject::String broke its length bounds", value);
   return value;
 }
 
@@ -65,7 +67,9 @@ HttpResponse List(const HttpRequest& request) {
 const blog::Router& Routes() {
   static const blog::Router router = [] {
     blog::Router r;
-    const auto create = [](const HttpRequest& q) { return Created("title", Field(q, "title", 200)); };
+    const auto create = [](const HttpRequest& q) {
+      return Created("title", Field(q, "title", 200));
+    };
     r.Add("POST", "/posts", create);
     r.Add("POST", "/posts/create", create);
     r.Add("GET", "/posts", List);
@@ -113,7 +117,8 @@ std::string_view NextLine(std::string_view& rest) {
 void CheckResponse(const HttpRequest& request, const HttpResponse& response) {
   const std::string what = request.method + " " + request.path;
   if (response.status < 200 || response.status > 599) Violation("status out of range", what);
-  if (response.status >= 500) Violation("server error for a client request", what + " -> " + response.body);
+  if (response.status >= 500)
+    Violation("server error for a client request", what + " -> " + response.body);
   if (response.status == 405) {
     bool allow = false;
     for (const auto& [name, value] : response.headers) allow = allow || name == "Allow";
@@ -126,7 +131,8 @@ void CheckResponse(const HttpRequest& request, const HttpResponse& response) {
   if (response.status < 400) return;
   const bool shaped = doc.IsObject() && doc.HasMember("errors") && doc["errors"].IsArray() &&
                       !doc["errors"].Empty() && doc["errors"][0].IsObject() &&
-                      doc["errors"][0].HasMember("message") && doc["errors"][0]["message"].IsString();
+                      doc["errors"][0].HasMember("message") &&
+                      doc["errors"][0]["message"].IsString();
   if (!shaped) Violation("error response without the errors body", response.body);
 }
 
@@ -139,7 +145,9 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static const blog::HttpServer server(
-      blog::HttpServerOptions{.host = "127.0.0.1", .port = 0, .body_limit = 32 * 1024,
+      blog::HttpServerOptions{.host = "127.0.0.1",
+                              .port = 0,
+                              .body_limit = 32 * 1024,
                               .cors_origins = {"http://localhost:3000"}},
       Routes());
   std::string_view rest(reinterpret_cast<const char*>(data), size);

@@ -1,17 +1,16 @@
 // The corpus format and the verdicts, without servers: a typo in a case file or a verdict that
 // lets a wrong answer through would make the end-to-end run meaningless.
+#include <set>
+#include <thread>
+
 #include <catch2/catch.hpp>
 
+#include "corpus_case.hpp"
+#include "raw_exchange.hpp"
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <set>
-#include <thread>
-
-#include "corpus_case.hpp"
-#include "raw_exchange.hpp"
 
 namespace blog::test::corpus {
 namespace {
@@ -68,15 +67,17 @@ TEST_CASE("macros expand to the bytes they name", "[corpus-format]") {
 
 TEST_CASE("a case ends its head lines in CRLF and gives $(len) the body's length",
           "[corpus-format]") {
-  const auto c = ParseCase("json/x", "# title here\n@services all\n@expect 400 close\n"
-                                     "POST /p HTTP/1.1\nContent-Length: $(len)\n\n{\"t\":\"$(hex e9)\"}\n");
+  const auto c = ParseCase("json/x",
+                           "# title here\n@services all\n@expect 400 close\n"
+                           "POST /p HTTP/1.1\nContent-Length: $(len)\n\n{\"t\":\"$(hex e9)\"}\n");
   CHECK(c.title == "title here");
   CHECK(c.services == std::vector<std::string>{"posts", "comments", "query", "moderation"});
   CHECK(c.expect.statuses == std::set<int>{400});
   CHECK(c.expect.close);
   CHECK(c.Render(kPost) == "POST /p HTTP/1.1\r\nContent-Length: 9\r\n\r\n{\"t\":\"\xe9\"}");
 
-  const auto raw = ParseCase("framing/x", "# raw\n@services posts\n@expect close\n@raw\nGET /\n$(lf)\n");
+  const auto raw =
+      ParseCase("framing/x", "# raw\n@services posts\n@expect close\n@raw\nGET /\n$(lf)\n");
   CHECK(raw.Render(kPost) == "GET /\n");
 }
 
@@ -113,7 +114,7 @@ TEST_CASE("the verdict lets malformed framing be refused by closing, never by ha
   CHECK(Verdict(Expect("close"), closed).empty());
   CHECK(Verdict(Expect("400"), closed) == "connection closed without an answer");
 
-  CHECK(Verdict(Expect("400 close"), Answer(400, "", "text/plain")).empty());  // framing layer
+  CHECK(Verdict(Expect("400 close"), Answer(400, "", "text/plain")).empty());      // framing layer
   CHECK(Verdict(Expect("400 close"), Answer(404, kErrorBody)) == "answered 404");  // routed anyway
   CHECK(Verdict(Expect("close"), Answer(200, "{}")) == "answered 200");
 
@@ -126,7 +127,8 @@ TEST_CASE("the verdict lets malformed framing be refused by closing, never by ha
   CHECK_THAT(Verdict(Expect("4xx"), refused), Catch::Contains("connection refused"));
 }
 
-TEST_CASE("a raw exchange reads an answer sent before the request was complete", "[corpus-format]") {
+TEST_CASE("a raw exchange reads an answer sent before the request was complete",
+          "[corpus-format]") {
   // A server that refuses after reading a few bytes and then closes, as a 413 should.
   const int listener = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
@@ -141,11 +143,13 @@ TEST_CASE("a raw exchange reads an answer sent before the request was complete",
     char head[64];
     recv(fd, head, sizeof(head), 0);
     const std::string answer =
-        "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 413 Payload Too Large\r\nContent-Length: 2\r\n\r\n{}";
+        "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 413 Payload Too Large\r\nContent-Length: "
+        "2\r\n\r\n{}";
     send(fd, answer.data(), answer.size(), MSG_NOSIGNAL);
     close(fd);
   });
-  const auto ex = RawExchange(ntohs(addr.sin_port), std::string(8 << 20, 'x'), std::chrono::seconds(5));
+  const auto ex =
+      RawExchange(ntohs(addr.sin_port), std::string(8 << 20, 'x'), std::chrono::seconds(5));
   server.join();
   close(listener);
   CHECK(ex.connected);

@@ -5,10 +5,6 @@
 //
 // Environment besides the harness's: BLOG_CORPUS_FILTER (run only cases whose name contains it),
 // BLOG_CORPUS_CLOSE_WITHIN_S (how long a truncated request may hold a connection, default 35).
-#include <catch2/catch.hpp>
-
-#include <pqxx/pqxx>
-
 #include <cstdlib>
 #include <future>
 #include <iostream>
@@ -16,10 +12,14 @@
 #include <memory>
 #include <thread>
 
-#include "blog_system.hpp"
+#include <catch2/catch.hpp>
+#include <pqxx/pqxx>
+
 #include "common/events.hpp"
 #include "common/nats_client.hpp"
 #include "common/stream_reader.hpp"
+
+#include "blog_system.hpp"
 #include "corpus_case.hpp"
 #include "exposition.hpp"  // test/tools: strict Prometheus text reader
 #include "raw_exchange.hpp"
@@ -30,10 +30,10 @@ namespace {
 using namespace std::chrono_literals;
 
 constexpr auto kAnswerWithin = 5s;
-constexpr auto kHealthWithin = 2s;     // /healthz while slow clients hold connections
-constexpr std::size_t kBatch = 64;     // slow connections held at once, over all services
+constexpr auto kHealthWithin = 2s;  // /healthz while slow clients hold connections
+constexpr std::size_t kBatch = 64;  // slow connections held at once, over all services
 constexpr std::size_t kMinimumCorpus = 200;
-constexpr int kSlowloris = 200;       // stalled uploads at once, well under any connection bound
+constexpr int kSlowloris = 200;  // stalled uploads at once, well under any connection bound
 
 std::string EnvOr(const char* name, const std::string& fallback) {
   const char* value = std::getenv(name);
@@ -49,8 +49,12 @@ class Store {
  public:
   explicit Store(const BlogSystem& blog)
       : posts_(blog.DatabaseUrl("posts")), comments_(blog.DatabaseUrl("comments")) {}
-  std::pair<long long, long long> Rows() { return {Count(posts_, "posts"), Count(comments_, "comments")}; }
-  bool OutboxesEmpty() { return Count(posts_, "blog_outbox") + Count(comments_, "blog_outbox") == 0; }
+  std::pair<long long, long long> Rows() {
+    return {Count(posts_, "posts"), Count(comments_, "comments")};
+  }
+  bool OutboxesEmpty() {
+    return Count(posts_, "blog_outbox") + Count(comments_, "blog_outbox") == 0;
+  }
 
   static long long Count(pqxx::connection& db, const std::string& table) {
     pqxx::nontransaction tx(db);
@@ -71,7 +75,8 @@ struct Send {
 
 std::string Describe(const Send& s, const std::string& why) {
   return s.entry->name + " -> " + s.service + ": " + why + "\n  (" + s.entry->title +
-         ")\n  request:  " + Printable(s.bytes) + "\n  response: " + Printable(s.exchange.received, 300);
+         ")\n  request:  " + Printable(s.bytes) +
+         "\n  response: " + Printable(s.exchange.received, 300);
 }
 
 bool Healthy(BlogSystem& blog, const std::string& service) {
@@ -90,16 +95,15 @@ void CheckAlive(BlogSystem& blog, const std::string& service, const std::string&
                 std::vector<std::string>& failures) {
   if (Eventually([&] { return Healthy(blog, service); }, 5s)) return;
   Fail(failures, service + " stopped answering /healthz after " + after + "; log tail:\n" +
-                     blog.Logs(service).substr(blog.Logs(service).size() > 2000
-                                                   ? blog.Logs(service).size() - 2000
-                                                   : 0));
+                     blog.Logs(service).substr(
+                         blog.Logs(service).size() > 2000 ? blog.Logs(service).size() - 2000 : 0));
   blog.Stop(service, 9);
   blog.Start(service);
   REQUIRE(blog.WaitReady(service));
 }
 
-void CheckNothingStored(Store& store, std::pair<long long, long long>& rows, const std::string& after,
-                        std::vector<std::string>& failures) {
+void CheckNothingStored(Store& store, std::pair<long long, long long>& rows,
+                        const std::string& after, std::vector<std::string>& failures) {
   const auto now = store.Rows();
   if (now == rows) return;
   Fail(failures, after + " stored something: posts " + std::to_string(rows.first) + " -> " +
@@ -114,9 +118,8 @@ void RunHeldBatch(BlogSystem& blog, std::vector<Send*> batch, std::vector<std::s
   std::vector<std::future<Exchange>> running;
   for (Send* s : batch) {
     const int port = blog.Port(s->service);
-    running.push_back(std::async(std::launch::async, [port, s] {
-      return RawExchange(port, s->bytes, CloseWithin());
-    }));
+    running.push_back(std::async(std::launch::async,
+                                 [port, s] { return RawExchange(port, s->bytes, CloseWithin()); }));
   }
   std::this_thread::sleep_for(1s);
   for (const auto& service : kServices) {
@@ -124,10 +127,11 @@ void RunHeldBatch(BlogSystem& blog, std::vector<Send*> batch, std::vector<std::s
     const int status = Http(blog.Port(service), "GET", "/healthz").status;
     const auto took = std::chrono::steady_clock::now() - started;
     if (status != 200 || took > kHealthWithin) {
-      Fail(failures, service + " /healthz answered " + std::to_string(status) + " in " +
-                         std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(took).count()) +
-                         " ms while " + std::to_string(batch.size()) +
-                         " slow connections were open (slow clients must not hold a service)");
+      Fail(failures,
+           service + " /healthz answered " + std::to_string(status) + " in " +
+               std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(took).count()) +
+               " ms while " + std::to_string(batch.size()) +
+               " slow connections were open (slow clients must not hold a service)");
     }
   }
   for (std::size_t i = 0; i < batch.size(); ++i) batch[i]->exchange = running[i].get();
@@ -147,10 +151,13 @@ TEST_CASE("every case of the bad-request corpus is refused, stores nothing and k
     return Http(blog.Port("comments"), "GET", "/posts/" + post + "/comments").status == 200 &&
            Http(blog.Port("query"), "GET", "/posts/" + post).status == 200;
   }));
-  NatsClient nats(NatsSettings{.urls = {blog.nats().url()}, .user = "admin",
+  NatsClient nats(NatsSettings{.urls = {blog.nats().url()},
+                               .user = "admin",
                                .password = blog.nats().Password("admin"),
-                               .stream_replicas = 1, .file_storage = true,
-                               .duplicate_window = 2min, .client_name = "corpus-test"});
+                               .stream_replicas = 1,
+                               .file_storage = true,
+                               .duplicate_window = 2min,
+                               .client_name = "corpus-test"});
   REQUIRE(nats.WaitConnected(5s));
   Store store(blog);
   REQUIRE(Eventually([&] { return store.OutboxesEmpty(); }));
@@ -180,21 +187,24 @@ TEST_CASE("every case of the bad-request corpus is refused, stores nothing and k
   // 2. Truncated, slow and malformed-framing requests: held concurrently, in batches.
   for (std::size_t first = 0; first < held.size(); first += kBatch) {
     std::vector<Send*> batch;
-    for (std::size_t i = first; i < held.size() && i < first + kBatch; ++i) batch.push_back(&held[i]);
+    for (std::size_t i = first; i < held.size() && i < first + kBatch; ++i)
+      batch.push_back(&held[i]);
     RunHeldBatch(blog, batch, failures);
     for (const Send* s : batch) {
       const std::string why = Verdict(s->entry->expect, s->exchange);
       if (!why.empty()) Fail(failures, Describe(*s, why));
     }
-    for (const auto& service : kServices) CheckAlive(blog, service, "a batch of held requests", failures);
+    for (const auto& service : kServices)
+      CheckAlive(blog, service, "a batch of held requests", failures);
     CheckNothingStored(store, rows, "a batch of held requests", failures);
   }
 
   // 3. A slowloris: many clients that declare a body and never send it must not stop a service
   //    (each may hold a connection, none may hold a worker).
   for (const auto& service : {"posts", "comments"}) {
-    const std::string stalled = "POST /posts/create HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                                "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{";
+    const std::string stalled =
+        "POST /posts/create HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{";
     std::vector<std::unique_ptr<HeldConnection>> slow;
     for (int i = 0; i < kSlowloris; ++i) {
       slow.push_back(std::make_unique<HeldConnection>(blog.Port(service), stalled));

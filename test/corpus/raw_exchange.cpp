@@ -1,17 +1,17 @@
 #include "raw_exchange.hpp"
 
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+
+#include <rapidjson/document.h>
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <rapidjson/document.h>
-
-#include <algorithm>
-#include <cerrno>
-#include <cstdio>
 
 namespace blog::test::corpus {
 namespace {
@@ -152,7 +152,8 @@ std::string ErrorBodyProblem(const std::string& content_type, const std::string&
         e["message"].GetStringLength() == 0) {
       return "an error has no \"message\" string";
     }
-    if (e.HasMember("field") && !e["field"].IsString()) return "an error's \"field\" is not a string";
+    if (e.HasMember("field") && !e["field"].IsString())
+      return "an error's \"field\" is not a string";
   }
   return {};
 }

@@ -17,9 +17,9 @@ namespace blog::test::corpus {
 
 struct Exchange {
   bool connected = false;
-  bool answered = false;  // a complete final (non-1xx) response was read
-  bool closed = false;    // the server closed or reset the connection
-  int status = 0;         // of the final response, when answered
+  bool answered = false;                       // a complete final (non-1xx) response was read
+  bool closed = false;                         // the server closed or reset the connection
+  int status = 0;                              // of the final response, when answered
   std::map<std::string, std::string> headers;  // lower-case names
   std::string body;
   std::string received;  // every byte read, for reports
