@@ -1,6 +1,8 @@
 #include "common/http_server.hpp"
 
 #include <algorithm>
+#include <cctype>
+#include <string_view>
 #include <thread>
 
 #include "common/log.hpp"
@@ -16,10 +18,53 @@
 namespace blog {
 namespace {
 
+// Exactly the media type application/json, optionally with charset=utf-8.
 bool IsJson(const std::string& content_type) {
-  std::string lower = content_type;
-  std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
-  return lower.rfind("application/json", 0) == 0;
+  std::string lower;
+  for (const char c : content_type) {
+    if (c != ' ' && c != '\t') lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  }
+  return lower == "application/json" || lower == "application/json;charset=utf-8" ||
+         lower == "application/json;charset=\"utf-8\"";
+}
+
+// RFC 9110 token characters, the only ones allowed in a header name.
+bool IsToken(std::string_view name) {
+  if (name.empty()) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return std::isalnum(u) != 0 || std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+  });
+}
+
+bool HasControl(std::string_view text) {
+  return std::any_of(text.begin(), text.end(), [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return u < 0x20 || u == 0x7f;
+  });
+}
+
+// Percent-decoding for paths and query values that keeps a decoded NUL visible (as 0x01)
+// instead of cutting the string short, so that "%00" is refused rather than silently dropped.
+size_t Unescape(void* /*cls*/, MHD_Connection* /*connection*/, char* s) {
+  const auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  char* out = s;
+  for (const char* in = s; *in != '\0'; ++in) {
+    if (in[0] == '%' && hex(in[1]) >= 0 && hex(in[2]) >= 0) {
+      const char decoded = static_cast<char>(hex(in[1]) * 16 + hex(in[2]));
+      *out++ = decoded == '\0' ? '\x01' : decoded;
+      in += 2;
+    } else {
+      *out++ = *in;
+    }
+  }
+  *out = '\0';
+  return static_cast<size_t>(out - s);
 }
 
 bool IsQuiet(const std::string& path) {
@@ -30,12 +75,18 @@ bool IsQuiet(const std::string& path) {
 struct Exchange {
   HttpRequest request;
   bool too_large = false;
+  std::string malformed;  // why the request line or headers are refused, if they are
 };
 
 MHD_Result CollectHeader(void* cls, MHD_ValueKind /*kind*/, const char* key, const char* value) {
   auto* exchange = static_cast<Exchange*>(cls);
   std::string name = key;
+  if (!IsToken(name)) exchange->malformed = "invalid header name";
   std::transform(name.begin(), name.end(), name.begin(), ::tolower);
+  const bool repeated = exchange->request.headers.count(name) > 0;
+  if (repeated && (name == "content-type" || name == "content-length" || name == "host")) {
+    exchange->malformed = "header " + name + " given twice";
+  }
   exchange->request.headers[name] = value != nullptr ? value : "";
   return MHD_YES;
 }
@@ -90,6 +141,17 @@ HttpResponse HttpServer::Handle(HttpRequest& request) const {
     response = ErrorResponse(503, "service is starting, retry later");
   } else {
     try {
+      if (request.path.empty() || request.path.front() != '/' || HasControl(request.path)) {
+        throw HttpError(400, "invalid request path");
+      }
+      for (const auto& [key, value] : request.query) {
+        if (HasControl(key) || HasControl(value)) throw HttpError(400, "invalid query string");
+      }
+      if (const auto encoding = request.Header("content-encoding");
+          encoding && *encoding != "identity") {
+        throw HttpError(415, "content-encoding " + *encoding + " is not supported",
+                        "content-encoding");
+      }
       if (request.path.size() > options_.url_limit) {
         throw HttpError(414,
                         "request path exceeds " + std::to_string(options_.url_limit) + " bytes");
@@ -132,7 +194,7 @@ HttpResponse HttpServer::Handle(HttpRequest& request) const {
 }
 
 MHD_Result HttpServer::Impl::Access(void* cls, MHD_Connection* connection, const char* url,
-                                    const char* method, const char* /*version*/,
+                                    const char* method, const char* version,
                                     const char* upload_data, size_t* upload_data_size,
                                     void** con_cls) {
   auto* server = static_cast<HttpServer*>(cls);
@@ -143,6 +205,10 @@ MHD_Result HttpServer::Impl::Access(void* cls, MHD_Connection* connection, const
     *con_cls = exchange;
     exchange->request.method = method;
     exchange->request.path = url;
+    if (std::string_view(version) == MHD_HTTP_VERSION_1_1 &&
+        MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST) == nullptr) {
+      exchange->malformed = "HTTP/1.1 requires a Host header";
+    }
     MHD_get_connection_values(connection, MHD_HEADER_KIND, CollectHeader, exchange);
     MHD_get_connection_values(connection, MHD_GET_ARGUMENT_KIND, CollectQuery, exchange);
     if (const auto length = exchange->request.Header("content-length")) {
@@ -162,6 +228,17 @@ MHD_Result HttpServer::Impl::Access(void* cls, MHD_Connection* connection, const
     return MHD_YES;
   }
   ++server->impl_->in_flight;
+  if (!exchange->malformed.empty()) {
+    HttpResponse refused = ErrorResponse(400, "malformed request: " + exchange->malformed);
+    MHD_Response* reply = MHD_create_response_from_buffer(
+        refused.body.size(), refused.body.data(), MHD_RESPMEM_MUST_COPY);
+    MHD_add_response_header(reply, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json; charset=utf-8");
+    MHD_add_response_header(reply, MHD_HTTP_HEADER_CONNECTION, "close");
+    const MHD_Result queued = MHD_queue_response(connection, 400, reply);
+    MHD_destroy_response(reply);
+    --server->impl_->in_flight;
+    return queued;
+  }
   if (exchange->too_large) {
     exchange->request.body.assign(server->options_.body_limit + 1, ' ');  // refused unread
   }

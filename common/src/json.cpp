@@ -68,6 +68,9 @@ void CheckShape(std::string_view body) {
 }  // namespace
 
 JsonObject JsonObject::Parse(std::string_view body) {
+  if (body.find('\0') != std::string_view::npos) {
+    throw ValidationError("request body must not contain NUL bytes");
+  }
   CheckShape(body);
   auto impl = std::make_shared<Impl>();
   impl->doc.Parse<rapidjson::kParseValidateEncodingFlag | rapidjson::kParseIterativeFlag>(
@@ -78,6 +81,15 @@ JsonObject JsonObject::Parse(std::string_view body) {
                           std::to_string(impl->doc.GetErrorOffset()));
   }
   if (!impl->doc.IsObject()) throw ValidationError("request body must be a JSON object");
+  // A repeated key is ambiguous (which one wins differs between parsers): refuse it.
+  for (auto a = impl->doc.MemberBegin(); a != impl->doc.MemberEnd(); ++a) {
+    for (auto b = a + 1; b != impl->doc.MemberEnd(); ++b) {
+      if (a->name == b->name) {
+        const std::string name(a->name.GetString(), a->name.GetStringLength());
+        throw ValidationError(name + " is given more than once", name);
+      }
+    }
+  }
   JsonObject out;
   out.impl_ = std::move(impl);
   return out;
