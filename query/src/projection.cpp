@@ -44,9 +44,15 @@ void ApplyComment(pqxx::work& sql, const std::string& id, const std::string& pos
   sql.exec_params(
       "INSERT INTO comments (id, post_id, content, status, version, created_seq) "
       "VALUES ($1, $2, $3, $4, $5, $6) "
-      "ON CONFLICT (id) DO UPDATE SET content = EXCLUDED.content, status = EXCLUDED.status, "
-      "version = EXCLUDED.version, created_seq = LEAST(comments.created_seq, EXCLUDED.created_seq) "
-      "WHERE comments.version < EXCLUDED.version",
+      // Content and status follow the newest version; the position is the earliest event
+      // seen (CommentCreated), whatever order the events arrive in.
+      "ON CONFLICT (id) DO UPDATE SET "
+      "content = CASE WHEN comments.version < EXCLUDED.version THEN EXCLUDED.content "
+      "ELSE comments.content END, "
+      "status = CASE WHEN comments.version < EXCLUDED.version THEN EXCLUDED.status "
+      "ELSE comments.status END, "
+      "version = GREATEST(comments.version, EXCLUDED.version), "
+      "created_seq = LEAST(comments.created_seq, EXCLUDED.created_seq)",
       id, post_id, content, std::string(ToString(status)), version, static_cast<std::int64_t>(seq));
 }
 
