@@ -9,6 +9,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "common/json.hpp"
+
 namespace blog {
 namespace {
 
@@ -47,6 +49,8 @@ const rapidjson::Value& Member(const rapidjson::Value& object, std::string_view 
 void ReadValue(const rapidjson::Value& v, const std::string& path, std::string& out) {
   if (!v.IsString()) throw DecodeError(path + " must be a string", path);
   out.assign(v.GetString(), v.GetStringLength());
+  // The parser checks the bytes, not what \u escapes decode to (a lone surrogate).
+  if (!IsValidUtf8(out)) throw DecodeError(path + " is not valid UTF-8", path);
 }
 void ReadValue(const rapidjson::Value& v, const std::string& path, std::int64_t& out) {
   if (!v.IsInt64()) throw DecodeError(path + " must be an integer", path);
@@ -78,7 +82,7 @@ E ReadData(const rapidjson::Value& data) {
 template <std::size_t I = 0>
 AnyEvent ReadAny(std::string_view type, const rapidjson::Value& data) {
   if constexpr (I == std::variant_size_v<AnyEvent>) {
-    throw DecodeError("unknown event type '" + std::string(type) + "'", "type");
+    throw DecodeError("unknown event type '" + ToValidUtf8(type) + "'", "type");
   } else {
     using E = std::variant_alternative_t<I, AnyEvent>;
     if (type == E::kType) return ReadData<E>(data);

@@ -27,9 +27,11 @@ HttpResponse HttpResponse::Json(int status, std::string body) {
 }
 
 std::string ErrorBody(std::string_view message, std::string_view field) {
+  // Messages may quote what the client sent (a path, an id): keep the body valid UTF-8.
   JsonWriter w;
-  w.StartObject().Key("errors").StartArray().StartObject().Key("message").String(message);
-  if (!field.empty()) w.Key("field").String(field);
+  w.StartObject().Key("errors").StartArray().StartObject().Key("message").String(
+      ToValidUtf8(message));
+  if (!field.empty()) w.Key("field").String(ToValidUtf8(field));
   w.EndObject().EndArray().EndObject();
   return w.Take();
 }

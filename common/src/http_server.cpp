@@ -37,6 +37,16 @@ bool IsToken(std::string_view name) {
   });
 }
 
+// A Host value: uri-host [ ":" port ] (RFC 9110 §7.2), i.e. a reg-name, IPv4 address or
+// bracketed IP literal; no spaces, slashes or userinfo.
+bool IsHostValue(std::string_view host) {
+  if (host.empty()) return false;
+  return std::all_of(host.begin(), host.end(), [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return std::isalnum(u) != 0 || std::string_view("-._~!$&'()*+,;=:[]%").find(c) != std::string_view::npos;
+  });
+}
+
 bool HasControl(std::string_view text) {
   return std::any_of(text.begin(), text.end(), [](char c) {
     const auto u = static_cast<unsigned char>(c);
@@ -86,6 +96,9 @@ MHD_Result CollectHeader(void* cls, MHD_ValueKind /*kind*/, const char* key, con
   const bool repeated = exchange->request.headers.count(name) > 0;
   if (repeated && (name == "content-type" || name == "content-length" || name == "host")) {
     exchange->malformed = "header " + name + " given twice";
+  }
+  if (name == "host" && !IsHostValue(value != nullptr ? value : "")) {
+    exchange->malformed = "invalid Host header";
   }
   exchange->request.headers[name] = value != nullptr ? value : "";
   return MHD_YES;
@@ -268,7 +281,10 @@ void HttpServer::Start() {
       MHD_OPTION_CONNECTION_LIMIT, static_cast<unsigned>(options_.max_connections),
       MHD_OPTION_CONNECTION_TIMEOUT, static_cast<unsigned>(options_.request_timeout.count()),
       MHD_OPTION_CONNECTION_MEMORY_LIMIT, options_.header_limit, MHD_OPTION_NOTIFY_COMPLETED,
-      &Completed, nullptr, MHD_OPTION_END);
+      &Completed, nullptr, MHD_OPTION_UNESCAPE_CALLBACK, &Unescape, nullptr,
+      // Refuse what RFC 9112 lets a server refuse (NUL or bare CR in the request line, header
+      // lines without a name, whitespace before a colon) rather than guess at it.
+      MHD_OPTION_STRICT_FOR_CLIENT, 1, MHD_OPTION_END);
   if (impl_->daemon == nullptr) {
     throw Error("cannot listen on port " + std::to_string(options_.port) +
                 " (in use, or not permitted)");

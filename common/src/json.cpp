@@ -28,6 +28,59 @@ std::size_t Utf8Length(std::string_view text) {
 
 namespace {
 
+// Length of the well-formed UTF-8 sequence starting at text[i], or 0 if there is none. The
+// ranges of the second byte are RFC 3629 §4's, which exclude overlong forms, surrogates and
+// code points above U+10FFFF.
+std::size_t SequenceAt(std::string_view text, std::size_t i) {
+  const auto byte = [&](std::size_t k) {
+    return i + k < text.size() ? static_cast<unsigned char>(text[i + k]) : 0u;
+  };
+  const auto tail = [&](std::size_t k) { return (byte(k) & 0xC0u) == 0x80u; };
+  const unsigned lead = byte(0);
+  if (lead < 0x80) return 1;
+  if (lead >= 0xC2 && lead <= 0xDF) return tail(1) ? 2 : 0;
+  if (lead >= 0xE0 && lead <= 0xEF) {
+    const unsigned low = lead == 0xE0 ? 0xA0 : 0x80;
+    const unsigned high = lead == 0xED ? 0x9F : 0xBF;
+    return byte(1) >= low && byte(1) <= high && tail(2) ? 3 : 0;
+  }
+  if (lead >= 0xF0 && lead <= 0xF4) {
+    const unsigned low = lead == 0xF0 ? 0x90 : 0x80;
+    const unsigned high = lead == 0xF4 ? 0x8F : 0xBF;
+    return byte(1) >= low && byte(1) <= high && tail(2) && tail(3) ? 4 : 0;
+  }
+  return 0;
+}
+
+}  // namespace
+
+bool IsValidUtf8(std::string_view text) {
+  for (std::size_t i = 0; i < text.size();) {
+    const std::size_t n = SequenceAt(text, i);
+    if (n == 0) return false;
+    i += n;
+  }
+  return true;
+}
+
+std::string ToValidUtf8(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size();) {
+    const std::size_t n = SequenceAt(text, i);
+    if (n == 0) {
+      out += "\xEF\xBF\xBD";  // U+FFFD
+      ++i;
+    } else {
+      out.append(text.substr(i, n));
+      i += n;
+    }
+  }
+  return out;
+}
+
+namespace {
+
 constexpr int kMaxDepth = 32;
 constexpr int kMaxMembers = 256;
 
@@ -106,6 +159,9 @@ std::string JsonObject::String(std::string_view field, std::size_t min_chars, st
   std::string value(it->value.GetString(), it->value.GetStringLength());
   if (value.find('\0') != std::string::npos) {
     throw ValidationError(name + " must not contain NUL characters", name);
+  }
+  if (!IsValidUtf8(value)) {
+    throw ValidationError(name + " must be valid UTF-8 (no lone surrogates)", name);
   }
   if (trim) {
     const auto first = value.find_first_not_of(" \t\r\n");

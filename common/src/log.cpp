@@ -9,6 +9,7 @@
 
 #include "common/errors.hpp"
 #include "common/ids.hpp"
+#include "common/json.hpp"
 #include "common/trace.hpp"
 
 namespace blog::log {
@@ -35,6 +36,11 @@ std::string_view Name(Level level) {
 void Pair(rapidjson::Writer<rapidjson::StringBuffer>& w, std::string_view key,
           std::string_view value) {
   w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
+  if (!IsValidUtf8(value)) {  // a client's path or an event's bytes: keep the line valid JSON
+    const std::string repaired = ToValidUtf8(value);
+    w.String(repaired.data(), static_cast<rapidjson::SizeType>(repaired.size()));
+    return;
+  }
   w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
 }
 

@@ -106,6 +106,9 @@ TEST_CASE("decoding refuses invalid JSON, invalid UTF-8 and oversized payloads",
   const std::string bad_utf8 =
       Envelope("PostCreated", "{\"id\":\"p\",\"title\":\"\xC3\x28\",\"version\":0}");
   CHECK_THROWS_WITH(DecodeEvent(bad_utf8), Catch::Contains("invalid JSON"));
+  const std::string lone_surrogate =
+      Envelope("PostCreated", R"({"id":"p","title":"\udc00","version":0})");
+  CHECK_THROWS_WITH(DecodeEvent(lone_surrogate), "data.title is not valid UTF-8");
   const std::string huge =
       Envelope("PostCreated",
                R"({"id":"p","title":")" + std::string(kMaxEventBytes, 'x') + R"(","version":0})");

@@ -123,6 +123,33 @@ TEST_CASE("json strings are trimmed, counted in characters and refused with thei
   CHECK_THROWS_AS(JsonObject::Parse("{\"t\":\"\xff\"}"), ValidationError);
 }
 
+TEST_CASE("json strings whose escapes decode to a lone surrogate are refused", "[json]") {
+  const auto body = JsonObject::Parse(R"({"low":"a\udc00","pair":"\ud83d\ude00"})");
+  CHECK_THROWS_WITH(body.String("low", 1, 5), "low must be valid UTF-8 (no lone surrogates)");
+  CHECK_THROWS_AS(JsonObject::Parse(R"({"high":"\ud800x"})"), ValidationError);
+  CHECK(body.String("pair", 1, 5) == "\xF0\x9F\x98\x80");
+}
+
+TEST_CASE("utf-8 is checked by RFC 3629 and repaired with U+FFFD for echoing", "[json]") {
+  CHECK(IsValidUtf8("plain, h\xC3\xA9, \xE2\x82\xAC, \xF4\x8F\xBF\xBF"));
+  CHECK_FALSE(IsValidUtf8("\xC0\xAF"));          // overlong '/'
+  CHECK_FALSE(IsValidUtf8("\xED\xA0\x80"));      // encoded surrogate
+  CHECK_FALSE(IsValidUtf8("\xF4\x90\x80\x80"));  // above U+10FFFF
+  CHECK_FALSE(IsValidUtf8("\xE2\x82"));          // truncated
+  CHECK(ToValidUtf8("a\xFF" "b\xC3\xA9") == "a\xEF\xBF\xBD" "b\xC3\xA9");
+}
+
+TEST_CASE("error bodies stay valid UTF-8 when they quote client bytes", "[http]") {
+  const Router router = MakeRouter();
+  HttpServer server(HttpServerOptions{.port = 0, .body_limit = 32, .cors_origins = {}}, router);
+  auto unknown = Request("GET", "/x\xFF\xC0");
+  const auto r404 = server.Handle(unknown);
+  CHECK(r404.status == 404);
+  CHECK(r404.body ==
+        "{\"errors\":[{\"message\":\"no route for GET /x\xEF\xBF\xBD\xEF\xBF\xBD\"}]}");
+  CHECK(IsValidUtf8(r404.body));
+}
+
 TEST_CASE("query integers are validated with the parameter named", "[http]") {
   HttpRequest r;
   r.query["limit"] = "10x";

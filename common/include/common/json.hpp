@@ -55,4 +55,12 @@ class JsonWriter {
 // Number of UTF-8 code points in `text` (assumed valid UTF-8).
 std::size_t Utf8Length(std::string_view text);
 
+// Whether `text` is well-formed UTF-8 (RFC 3629): no overlong forms, no surrogates (which a
+// JSON "\udc00" escape decodes to), nothing above U+10FFFF.
+bool IsValidUtf8(std::string_view text);
+
+// `text` with every byte that is not part of a well-formed sequence replaced by U+FFFD, for
+// echoing client bytes in error messages.
+std::string ToValidUtf8(std::string_view text);
+
 }  // namespace blog
