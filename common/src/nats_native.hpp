@@ -7,6 +7,7 @@
 #include <nats/nats.h>
 
 #include "common/nats_client.hpp"
+#include "common/stream_reader.hpp"
 
 namespace blog {
 
@@ -22,5 +23,9 @@ void CheckNats(natsStatus status, std::string_view what,
 
 // True for statuses that mean "the server could not be reached / did not answer in time".
 bool IsNatsUnavailable(natsStatus status);
+
+// A stored message as read from the stream: data, every header, stream sequence and store time
+// (from the ack metadata of a consumed message, or directly from a js_GetMsg one).
+StoredMessage ToStoredMessage(natsMsg* msg);
 
 }  // namespace blog

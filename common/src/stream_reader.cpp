@@ -10,6 +10,37 @@
 
 namespace blog {
 
+StoredMessage ToStoredMessage(natsMsg* msg) {
+  StoredMessage stored;
+  stored.subject = natsMsg_GetSubject(msg);
+  stored.data.assign(natsMsg_GetData(msg), static_cast<std::size_t>(natsMsg_GetDataLength(msg)));
+  if (jsMsgMetaData* meta = nullptr; natsMsg_GetMetaData(&meta, msg) == NATS_OK) {
+    stored.sequence = meta->Sequence.Stream;
+    stored.timestamp_ns = meta->Timestamp;
+    jsMsgMetaData_Destroy(meta);
+  } else {
+    // A message from js_GetMsg carries its position directly.
+    stored.sequence = natsMsg_GetSequence(msg);
+    stored.timestamp_ns = natsMsg_GetTime(msg);
+  }
+  const char** keys = nullptr;
+  int key_count = 0;
+  if (natsMsgHeader_Keys(msg, &keys, &key_count) == NATS_OK) {
+    for (int k = 0; k < key_count; ++k) {
+      const char* value = nullptr;
+      if (natsMsgHeader_Get(msg, keys[k], &value) == NATS_OK && value != nullptr) {
+        stored.headers[keys[k]] = value;
+      }
+    }
+    free(static_cast<void*>(keys));
+  }
+  if (const auto it = stored.headers.find(std::string(kTraceParentHeader));
+      it != stored.headers.end()) {
+    stored.traceparent = it->second;
+  }
+  return stored;
+}
+
 StreamPosition GetStreamPosition(NatsClient& nats, std::string_view stream) {
   const std::string name(stream);
   jsStreamInfo* info = nullptr;
@@ -60,31 +91,7 @@ std::uint64_t ReadStream(NatsClient& nats, std::string_view stream, std::string_
       std::vector<StoredMessage> batch;
       batch.reserve(static_cast<std::size_t>(list.Count));
       for (int i = 0; i < list.Count; ++i) {
-        natsMsg* msg = list.Msgs[i];
-        StoredMessage stored;
-        stored.subject = natsMsg_GetSubject(msg);
-        stored.data.assign(natsMsg_GetData(msg),
-                           static_cast<std::size_t>(natsMsg_GetDataLength(msg)));
-        if (jsMsgMetaData* meta = nullptr; natsMsg_GetMetaData(&meta, msg) == NATS_OK) {
-          stored.sequence = meta->Sequence.Stream;
-          stored.timestamp_ns = meta->Timestamp;
-          jsMsgMetaData_Destroy(meta);
-        }
-        const char** keys = nullptr;
-        int key_count = 0;
-        if (natsMsgHeader_Keys(msg, &keys, &key_count) == NATS_OK) {
-          for (int k = 0; k < key_count; ++k) {
-            const char* value = nullptr;
-            if (natsMsgHeader_Get(msg, keys[k], &value) == NATS_OK && value != nullptr) {
-              stored.headers[keys[k]] = value;
-            }
-          }
-          free(static_cast<void*>(keys));
-        }
-        if (const auto it = stored.headers.find(std::string(kTraceParentHeader));
-            it != stored.headers.end()) {
-          stored.traceparent = it->second;
-        }
+        StoredMessage stored = ToStoredMessage(list.Msgs[i]);
         last_seen = stored.sequence;
         if (stored.sequence <= position.last_sequence) batch.push_back(std::move(stored));
       }

@@ -1,7 +1,5 @@
 #include "jetstream.hpp"
 
-#include <cstdlib>
-
 #include "common/dead_letter.hpp"
 #include "common/errors.hpp"
 
@@ -49,37 +47,6 @@ ConsumerState ToState(const jsConsumerInfo& info) {
   s.deliver_policy = PolicyName(cfg.DeliverPolicy);
   s.start_sequence = cfg.OptStartSeq;
   return s;
-}
-
-StoredMessage ToStored(natsMsg* msg) {
-  StoredMessage stored;
-  stored.subject = natsMsg_GetSubject(msg);
-  stored.data.assign(natsMsg_GetData(msg), static_cast<std::size_t>(natsMsg_GetDataLength(msg)));
-  if (jsMsgMetaData* meta = nullptr; natsMsg_GetMetaData(&meta, msg) == NATS_OK) {
-    stored.sequence = meta->Sequence.Stream;
-    stored.timestamp_ns = meta->Timestamp;
-    jsMsgMetaData_Destroy(meta);
-  } else {
-    // A message from js_GetMsg carries its position directly.
-    stored.sequence = natsMsg_GetSequence(msg);
-    stored.timestamp_ns = natsMsg_GetTime(msg);
-  }
-  const char** keys = nullptr;
-  int key_count = 0;
-  if (natsMsgHeader_Keys(msg, &keys, &key_count) == NATS_OK) {
-    for (int k = 0; k < key_count; ++k) {
-      const char* value = nullptr;
-      if (natsMsgHeader_Get(msg, keys[k], &value) == NATS_OK && value != nullptr) {
-        stored.headers[keys[k]] = value;
-      }
-    }
-    free(static_cast<void*>(keys));
-  }
-  if (const auto it = stored.headers.find(std::string(kTraceParentHeader));
-      it != stored.headers.end()) {
-    stored.traceparent = it->second;
-  }
-  return stored;
 }
 
 void ApplyStart(jsConsumerConfig& cfg, const StartPosition& start) {
@@ -237,7 +204,7 @@ std::optional<StoredMessage> GetMessage(NatsClient& nats, std::string_view strea
       js_GetMsg(&msg, nats.native().js, name.c_str(), sequence, nullptr, &jerr);
   if (status == NATS_NOT_FOUND) return std::nullopt;
   CheckNats(status, "get message " + std::to_string(sequence) + " of " + name, jerr);
-  StoredMessage stored = ToStored(msg);
+  StoredMessage stored = ToStoredMessage(msg);
   stored.sequence = sequence;
   natsMsg_Destroy(msg);
   return stored;
@@ -315,7 +282,7 @@ std::vector<StoredMessage> StreamCursor::Next(int max, std::chrono::milliseconds
   CheckNats(status, "fetch", jerr);
   std::vector<StoredMessage> out;
   out.reserve(static_cast<std::size_t>(list.Count));
-  for (int i = 0; i < list.Count; ++i) out.push_back(ToStored(list.Msgs[i]));
+  for (int i = 0; i < list.Count; ++i) out.push_back(ToStoredMessage(list.Msgs[i]));
   natsMsgList_Destroy(&list);
   return out;
 }
