@@ -10,14 +10,17 @@
 namespace blog::comments {
 namespace {
 
+constexpr const char* kPostKnown = "comments_post_known";
+constexpr const char* kInsertIfPostKnown = "comments_insert_if_post_known";
+constexpr const char* kListComments = "comments_list";
+
 bool PostKnown(pqxx::work& sql, const std::string& post_id) {
-  return !sql.exec_params("SELECT 1 FROM known_posts WHERE id = $1", post_id).empty();
+  return !sql.exec_prepared(kPostKnown, post_id).empty();
 }
 
 // The post's comments as the course's array [{id, content, status}], oldest first.
 std::string CommentList(pqxx::work& sql, const std::string& post_id) {
-  const auto rows = sql.exec_params(
-      "SELECT id, content, status FROM comments WHERE post_id = $1 ORDER BY seq", post_id);
+  const auto rows = sql.exec_prepared(kListComments, post_id);
   JsonWriter w;
   w.StartArray();
   for (const auto& row : rows) {
@@ -46,12 +49,11 @@ HttpResponse AddComment(Database& db, PostArrivals& arrivals, std::chrono::milli
     std::optional<std::string> list;
     db.Transact([&](Tx& tx) {
       auto& sql = tx.Sql();
-      if (!PostKnown(sql, post_id)) return;
-      sql.exec_params(
-          "INSERT INTO comments (id, post_id, content, status, version) VALUES ($1, $2, $3, $4, "
-          "$5)",
-          comment.id, comment.post_id, comment.content, std::string(ToString(comment.status)),
-          comment.version);
+      // The check for the post and the insert in one statement: no row inserted = post unknown.
+      const auto inserted =
+          sql.exec_prepared(kInsertIfPostKnown, comment.id, comment.post_id, comment.content,
+                            std::string(ToString(comment.status)), comment.version);
+      if (inserted.affected_rows() == 0) return;
       tx.Publish(comment);
       list = CommentList(sql, post_id);
     });
@@ -79,6 +81,13 @@ HttpResponse ListComments(Database& db, const HttpRequest& request) {
 
 void AddRoutes(Service& service, PostArrivals& arrivals, std::chrono::milliseconds post_wait) {
   Database& db = service.db();
+  db.Prepare(kPostKnown, "SELECT 1 FROM known_posts WHERE id = $1");
+  db.Prepare(kInsertIfPostKnown,
+             "INSERT INTO comments (id, post_id, content, status, version) "
+             "SELECT $1::uuid, $2::uuid, $3::text, $4::text, $5::bigint "
+             "WHERE EXISTS (SELECT 1 FROM known_posts WHERE id = $2::uuid)");
+  db.Prepare(kListComments,
+             "SELECT id, content, status FROM comments WHERE post_id = $1 ORDER BY seq");
   service.routes().Add("POST", "/posts/{id}/comments",
                        [&db, &arrivals, post_wait](const HttpRequest& r) {
                          return AddComment(db, arrivals, post_wait, r);

@@ -3,6 +3,8 @@
 #include "common/ids.hpp"
 #include "common/trace.hpp"
 
+#include "statements.hpp"
+
 namespace blog {
 
 std::string Tx::Publish(const AnyEvent& event, std::string event_id) {
@@ -10,10 +12,8 @@ std::string Tx::Publish(const AnyEvent& event, std::string event_id) {
   const EventMeta meta{.id = event_id, .source = std::string(source_), .time = NowRfc3339()};
   const TraceParent& current = CurrentTrace();
   const TraceParent trace = current.trace_id.empty() ? TraceParent::New() : current.Child();
-  work_.exec_params(
-      "INSERT INTO blog_outbox (event_id, subject, payload, traceparent) VALUES ($1, $2, $3, $4) "
-      "ON CONFLICT (event_id) DO NOTHING",
-      event_id, std::string(SubjectOf(event)), EncodeEvent(event, meta), trace.ToHeader());
+  work_.exec_prepared(std::string(statement::kOutboxInsert), event_id,
+                      std::string(SubjectOf(event)), EncodeEvent(event, meta), trace.ToHeader());
   published_ = true;
   return event_id;
 }

@@ -13,6 +13,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/tx.hpp"
@@ -55,18 +56,30 @@ class Database {
   // `observer` runs after every commit that wrote outbox rows (on the committing thread).
   void OnOutboxCommit(std::function<void()> observer);
 
+  // Registers a statement that every pooled connection prepares once, on its first use; run it
+  // with `tx.Sql().exec_prepared(name, args...)`. Saves the parse and plan of each execution.
+  // Registering a name again with the same SQL does nothing; with other SQL it throws.
+  void Prepare(std::string name, std::string sql);
+
  private:
   class Lease;
-  std::unique_ptr<pqxx::connection> Acquire();
-  void Release(std::unique_ptr<pqxx::connection> conn);
+  // A pooled connection and how many of `statements_` it has registered.
+  struct Pooled {
+    std::unique_ptr<pqxx::connection> conn;
+    std::size_t prepared = 0;
+  };
+  Pooled Acquire();
+  void Release(Pooled pooled);
+  void RegisterStatements(Pooled& pooled);  // caller holds mutex_
 
   std::string url_;
   std::string source_;
   int pool_size_;
   std::mutex mutex_;
   std::condition_variable available_;
-  std::vector<std::unique_ptr<pqxx::connection>> idle_;
+  std::vector<Pooled> idle_;
   int open_ = 0;
+  std::vector<std::pair<std::string, std::string>> statements_;  // name, SQL
   std::vector<std::function<void()>> outbox_observers_;
 };
 
