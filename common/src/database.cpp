@@ -154,14 +154,43 @@ void Database::Transact(const std::function<void(Tx&)>& work, const IncomingEven
   } catch (const pqxx::failure&) {
     Rethrow();
   }
-  if (published) {
-    std::vector<std::function<void()>> observers;
-    {
-      const std::lock_guard lock(mutex_);
-      observers = outbox_observers_;
-    }
-    for (const auto& notify : observers) notify();
+  if (published) NotifyOutboxObservers();
+}
+
+void Database::NotifyOutboxObservers() {
+  std::vector<std::function<void()>> observers;
+  {
+    const std::lock_guard lock(mutex_);
+    observers = outbox_observers_;
   }
+  for (const auto& notify : observers) notify();
+}
+
+void Database::PrepareWithEvent(std::string name, std::string_view change, int params) {
+  const auto p = [&](int i) { return "$" + std::to_string(params + i); };
+  // A data-modifying WITH runs to completion even though nothing reads it.
+  Prepare(std::move(name),
+          "WITH change AS (" + std::string(change) +
+              ") INSERT INTO blog_outbox (event_id, subject, payload, traceparent) VALUES (" +
+              p(1) + ", " + p(2) + ", " + p(3) + ", " + p(4) + ") ON CONFLICT (event_id) DO NOTHING");
+}
+
+std::string Database::ExecWithEvent(const std::string& statement, std::vector<std::string> params,
+                                    const AnyEvent& event, std::string event_id) {
+  OutboxRow row = MakeOutboxRow(event, source_, std::move(event_id));
+  params.push_back(row.event_id);
+  params.push_back(std::move(row.subject));
+  params.push_back(std::move(row.payload));
+  params.push_back(std::move(row.traceparent));
+  try {
+    Lease lease(*this);
+    pqxx::nontransaction sql(*lease);  // one statement: its own implicit transaction
+    sql.exec_prepared(statement, pqxx::prepare::make_dynamic_params(params));
+  } catch (const pqxx::failure&) {
+    Rethrow();
+  }
+  NotifyOutboxObservers();
+  return row.event_id;
 }
 
 bool Database::Ping() {

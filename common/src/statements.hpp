@@ -2,7 +2,24 @@
 // every Database (database.cpp) and run by Tx::Publish and the listener.
 #pragma once
 
+#include <string>
 #include <string_view>
+
+#include "common/events.hpp"
+
+namespace blog {
+
+// An event as the outbox stores it. An empty `event_id` gets a random UUID; the traceparent is
+// a child of the calling thread's current trace, or a new trace. Defined in tx.cpp.
+struct OutboxRow {
+  std::string event_id;
+  std::string subject;
+  std::string payload;
+  std::string traceparent;
+};
+OutboxRow MakeOutboxRow(const AnyEvent& event, std::string_view source, std::string event_id);
+
+}  // namespace blog
 
 namespace blog::statement {
 

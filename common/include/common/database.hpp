@@ -47,6 +47,18 @@ class Database {
   // failures propagate as UnavailableError. `incoming` is the event being handled, if any.
   void Transact(const std::function<void(Tx&)>& work, const IncomingEvent* incoming = nullptr);
 
+  // The transactional outbox in one round trip, for a change that is one statement. Registers
+  // `name` (see Prepare) as `change`, whose parameters are $1..$`params`, followed by the
+  // insertion of an outbox row from the four parameters after them; run it with ExecWithEvent.
+  void PrepareWithEvent(std::string name, std::string_view change, int params);
+
+  // Runs `statement` (registered with PrepareWithEvent) with `params` and `event`'s outbox row,
+  // as a transaction of its own: the change and its event commit together or not at all, in one
+  // round trip instead of BEGIN, change, outbox insert, COMMIT. Event id, errors and the outbox
+  // observers as with Transact and Tx::Publish. Returns the event id.
+  std::string ExecWithEvent(const std::string& statement, std::vector<std::string> params,
+                            const AnyEvent& event, std::string event_id = {});
+
   // Runs `work` on a pooled connection outside any transaction (LISTEN, COPY, admin queries).
   void WithConnection(const std::function<void(pqxx::connection&)>& work);
 
@@ -63,6 +75,7 @@ class Database {
 
  private:
   class Lease;
+  void NotifyOutboxObservers();
   // A pooled connection and how many of `statements_` it has registered.
   struct Pooled {
     std::unique_ptr<pqxx::connection> conn;
