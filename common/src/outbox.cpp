@@ -43,7 +43,7 @@ class AsyncPublisher {
     const char* traceparent;
   };
 
-  explicit AsyncPublisher(NatsClient& nats) {
+  explicit AsyncPublisher(NatsClient& nats) : connection_(nats.native().connection) {
     jsOptions options;
     jsOptions_Init(&options);
     options.Wait = kAckWaitMs;
@@ -89,6 +89,9 @@ class AsyncPublisher {
       ++sent;
     }
     if (sent > 0) {
+      // nats.c holds asynchronous publishes up to 1 ms in its write buffer to gather more; a
+      // flush sends them now (its PING/PONG overlaps with the stream storing them).
+      natsConnection_FlushTimeout(connection_, kAckWaitMs);
       jsPubOptions wait;
       jsPubOptions_Init(&wait);
       wait.MaxWait = kAckWaitMs + 1000;
@@ -133,6 +136,7 @@ class AsyncPublisher {
     natsMsg_Destroy(msg);
   }
 
+  natsConnection* connection_;
   jsCtx* js_ = nullptr;
   std::mutex mutex_;
   std::unordered_map<std::string, std::size_t> index_;  // event id -> position in the batch
