@@ -166,31 +166,41 @@ void Database::NotifyOutboxObservers() {
   for (const auto& notify : observers) notify();
 }
 
-void Database::PrepareWithEvent(std::string name, std::string_view change, int params) {
-  const auto p = [&](int i) { return "$" + std::to_string(params + i); };
-  // A data-modifying WITH runs to completion even though nothing reads it.
-  Prepare(std::move(name),
-          "WITH change AS (" + std::string(change) +
-              ") INSERT INTO blog_outbox (event_id, subject, payload, traceparent) VALUES (" +
-              p(1) + ", " + p(2) + ", " + p(3) + ", " + p(4) + ") ON CONFLICT (event_id) DO NOTHING");
+std::string Database::OutboxInsertSql(int first, std::string_view when) {
+  const auto p = [&](int i) {
+    std::string param = "$";  // built by appending: GCC 12 warns falsely on "$" + std::string
+    param += std::to_string(first + i);
+    param += "::text";
+    return param;
+  };
+  return "INSERT INTO blog_outbox (event_id, subject, payload, traceparent) SELECT " + p(0) + ", " +
+         p(1) + ", " + p(2) + ", " + p(3) + (when.empty() ? "" : " WHERE " + std::string(when)) +
+         " ON CONFLICT (event_id) DO NOTHING";
 }
 
-std::string Database::ExecWithEvent(const std::string& statement, std::vector<std::string> params,
-                                    const AnyEvent& event, std::string event_id) {
+void Database::PrepareWithEvent(std::string name, std::string_view change, int params) {
+  // A data-modifying WITH runs to completion even though nothing reads it.
+  Prepare(std::move(name),
+          "WITH change AS (" + std::string(change) + ") " + OutboxInsertSql(params + 1));
+}
+
+pqxx::result Database::ExecWithEvent(const std::string& statement, std::vector<std::string> params,
+                                     const AnyEvent& event, std::string event_id) {
   OutboxRow row = MakeOutboxRow(event, source_, std::move(event_id));
-  params.push_back(row.event_id);
+  params.push_back(std::move(row.event_id));
   params.push_back(std::move(row.subject));
   params.push_back(std::move(row.payload));
   params.push_back(std::move(row.traceparent));
+  pqxx::result result;
   try {
     Lease lease(*this);
     pqxx::nontransaction sql(*lease);  // one statement: its own implicit transaction
-    sql.exec_prepared(statement, pqxx::prepare::make_dynamic_params(params));
+    result = sql.exec_prepared(statement, pqxx::prepare::make_dynamic_params(params));
   } catch (const pqxx::failure&) {
     Rethrow();
   }
   NotifyOutboxObservers();
-  return row.event_id;
+  return result;
 }
 
 bool Database::Ping() {

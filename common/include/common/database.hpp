@@ -52,12 +52,18 @@ class Database {
   // insertion of an outbox row from the four parameters after them; run it with ExecWithEvent.
   void PrepareWithEvent(std::string name, std::string_view change, int params);
 
-  // Runs `statement` (registered with PrepareWithEvent) with `params` and `event`'s outbox row,
-  // as a transaction of its own: the change and its event commit together or not at all, in one
-  // round trip instead of BEGIN, change, outbox insert, COMMIT. Event id, errors and the outbox
-  // observers as with Transact and Tx::Publish. Returns the event id.
-  std::string ExecWithEvent(const std::string& statement, std::vector<std::string> params,
-                            const AnyEvent& event, std::string event_id = {});
+  // For a statement written by hand to run with ExecWithEvent: the insertion of the event's
+  // outbox row from parameters $`first`..$`first`+3, to put in a WITH item; `when` (SQL, may be
+  // empty) makes it conditional, e.g. "EXISTS (SELECT 1 FROM inserted)".
+  static std::string OutboxInsertSql(int first, std::string_view when = {});
+
+  // Runs prepared `statement` with `params` followed by `event`'s outbox row (event id, subject,
+  // payload, traceparent), as a transaction of its own: the change and its event commit together
+  // or not at all, in one round trip instead of BEGIN, change, outbox insert, COMMIT. Event id,
+  // errors and the outbox observers as with Transact and Tx::Publish. Returns the statement's
+  // rows.
+  pqxx::result ExecWithEvent(const std::string& statement, std::vector<std::string> params,
+                             const AnyEvent& event, std::string event_id = {});
 
   // Runs `work` on a pooled connection outside any transaction (LISTEN, COPY, admin queries).
   void WithConnection(const std::function<void(pqxx::connection&)>& work);
