@@ -117,10 +117,9 @@ bool Applier::Apply(std::span<Delivery> batch) {
           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     return true;
   } catch (const UnavailableError& e) {
-    log::Warn("events deferred: database unavailable",
-              {{"consumer", consumer_},
-               {"events", std::to_string(batch.size())},
-               {"error", e.what()}});
+    log::Warn(
+        "events deferred: database unavailable",
+        {{"consumer", consumer_}, {"events", std::to_string(batch.size())}, {"error", e.what()}});
     NakAll(batch);
     return false;
   } catch (const std::exception& e) {
@@ -129,10 +128,9 @@ bool Applier::Apply(std::span<Delivery> batch) {
       Failed(batch[0], e.what());
       return true;
     }
-    log::Warn("batch rolled back; applying its events one at a time",
-              {{"consumer", consumer_},
-               {"events", std::to_string(batch.size())},
-               {"error", e.what()}});
+    log::Warn(
+        "batch rolled back; applying its events one at a time",
+        {{"consumer", consumer_}, {"events", std::to_string(batch.size())}, {"error", e.what()}});
   }
   for (std::size_t i = 0; i < batch.size(); ++i) {
     if (!Apply(batch.subspan(i, 1))) {
@@ -148,8 +146,7 @@ void Applier::Acked(std::span<Delivery> batch, const std::vector<bool>& fresh, d
   const Labels labels{{"consumer", consumer_}};
   for (std::size_t i = 0; i < batch.size(); ++i) {
     natsMsg_Ack(batch[i].msg, nullptr);
-    metrics.Increment(fresh[i] ? "blog_events_acked_total" : "blog_events_duplicate_total",
-                      labels);
+    metrics.Increment(fresh[i] ? "blog_events_acked_total" : "blog_events_duplicate_total", labels);
     metrics.Observe("blog_handler_duration_seconds", labels,
                     seconds / static_cast<double>(batch.size()));
     // One line per handled event, carrying the event's trace_id: a request can be followed
@@ -172,7 +169,8 @@ void Applier::NakAll(std::span<Delivery> batch) {
 void Applier::Failed(Delivery& delivery, const std::string& error) {
   const auto& settings = context_.settings;
   if (delivery.delivered >= static_cast<std::uint64_t>(settings.max_deliver)) {
-    DeadLetter(delivery, "handler failed " + std::to_string(delivery.delivered) + " times: " + error);
+    DeadLetter(delivery,
+               "handler failed " + std::to_string(delivery.delivered) + " times: " + error);
     return;
   }
   const auto exponent = std::min<std::uint64_t>(delivery.delivered - 1, 20);

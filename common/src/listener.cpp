@@ -115,9 +115,9 @@ void ListenerBase::Stop() {
 }
 
 void ListenerBase::Run() {
-  Applier& applier = impl_->applier.emplace(
-      context_, consumer_, type_,
-      [this](const DecodedEvent& event, Tx& tx) { Dispatch(event, tx); });
+  Applier& applier =
+      impl_->applier.emplace(context_, consumer_, type_,
+                             [this](const DecodedEvent& event, Tx& tx) { Dispatch(event, tx); });
   auto last_warning = std::chrono::steady_clock::time_point{};
   std::vector<Delivery> batch;
   while (!stopping_) {

@@ -127,9 +127,8 @@ class AsyncPublisher {
       if (const auto it = self.index_.find(id); it != self.index_.end()) {
         if (ack != nullptr) self.acked_[it->second] = true;
         if (failure != nullptr) {
-          self.errors_[it->second] = failure->ErrText != nullptr
-                                         ? failure->ErrText
-                                         : natsStatus_GetText(failure->Err);
+          self.errors_[it->second] =
+              failure->ErrText != nullptr ? failure->ErrText : natsStatus_GetText(failure->Err);
         }
       }
     }

@@ -53,8 +53,8 @@ CommentCreatedListener::CommentCreatedListener(ListenerContext& context,
 
 void CommentCreatedListener::OnMessage(const CommentCreated& event, Tx& tx) {
   const Decision decision = Moderate(event.content, banned_words_);
-  const auto inserted = tx.Sql().exec_prepared(kDecide, event.id,
-                                               std::string(ToString(decision.status)), decision.reason);
+  const auto inserted = tx.Sql().exec_prepared(
+      kDecide, event.id, std::string(ToString(decision.status)), decision.reason);
   if (inserted.affected_rows() == 0) return;  // decided before
   tx.Publish(CommentModerated{.id = event.id,
                               .post_id = event.post_id,
