@@ -53,7 +53,15 @@ class AsyncPublisher {
     CheckNats(natsConnection_JetStream(&js_, nats.native().connection, &options),
               "jetstream context for the outbox");
   }
-  ~AsyncPublisher() { jsCtx_Destroy(js_); }
+  ~AsyncPublisher() {
+    // An ack callback that was already running when its batch timed out may still be using
+    // this object: wait for it (pending publishes taken back no longer count).
+    jsPubOptions wait;
+    jsPubOptions_Init(&wait);
+    wait.MaxWait = 1000;
+    js_PublishAsyncComplete(js_, &wait);
+    jsCtx_Destroy(js_);
+  }
   AsyncPublisher(const AsyncPublisher&) = delete;
   AsyncPublisher& operator=(const AsyncPublisher&) = delete;
   AsyncPublisher(AsyncPublisher&&) = delete;
