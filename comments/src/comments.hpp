@@ -35,8 +35,7 @@ class PostArrivals {
 
 class PostCreatedListener final : public Listener<PostCreated> {
  public:
-  PostCreatedListener(ListenerContext& context, PostArrivals& arrivals)
-      : Listener(context), arrivals_(arrivals) {}
+  PostCreatedListener(ListenerContext& context, PostArrivals& arrivals);
   void OnMessage(const PostCreated& event, Tx& tx) override;
 
  private:
@@ -45,7 +44,10 @@ class PostCreatedListener final : public Listener<PostCreated> {
 
 // Applies a moderation decision: sets the status, bumps the version, emits CommentUpdated.
 class CommentModeratedListener final : public Listener<CommentModerated> {
-  using Listener::Listener;
+ public:
+  explicit CommentModeratedListener(ListenerContext& context);
+
+ private:
   void OnMessage(const CommentModerated& event, Tx& tx) override;
 };
 

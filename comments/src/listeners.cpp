@@ -3,6 +3,23 @@
 #include "comments.hpp"
 
 namespace blog::comments {
+namespace {
+
+constexpr const char* kLearnPost = "comments_learn_post";
+constexpr const char* kDecide = "comments_decide";
+
+}  // namespace
+
+PostCreatedListener::PostCreatedListener(ListenerContext& context, PostArrivals& arrivals)
+    : Listener(context), arrivals_(arrivals) {
+  context.db.Prepare(kLearnPost, "INSERT INTO known_posts (id) VALUES ($1) ON CONFLICT DO NOTHING");
+}
+
+CommentModeratedListener::CommentModeratedListener(ListenerContext& context) : Listener(context) {
+  context.db.Prepare(kDecide,
+                     "UPDATE comments SET status = $2, version = version + 1 "
+                     "WHERE id = $1 AND status = 'pending' RETURNING post_id, content, version");
+}
 
 void PostArrivals::Notify() {
   {
@@ -19,17 +36,14 @@ void PostArrivals::Wait(std::chrono::milliseconds timeout) {
 }
 
 void PostCreatedListener::OnMessage(const PostCreated& event, Tx& tx) {
-  tx.Sql().exec_params("INSERT INTO known_posts (id) VALUES ($1) ON CONFLICT DO NOTHING", event.id);
+  tx.Sql().exec_prepared(kLearnPost, event.id);
   // Wakes waiting requests early; they re-check after this transaction commits.
   arrivals_.Notify();
 }
 
 void CommentModeratedListener::OnMessage(const CommentModerated& event, Tx& tx) {
   if (event.status == CommentStatus::kPending) return;  // nothing decided
-  const auto rows = tx.Sql().exec_params(
-      "UPDATE comments SET status = $2, version = version + 1 "
-      "WHERE id = $1 AND status = 'pending' RETURNING post_id, content, version",
-      event.id, std::string(ToString(event.status)));
+  const auto rows = tx.Sql().exec_prepared(kDecide, event.id, std::string(ToString(event.status)));
   if (rows.empty()) {
     log::Info("moderation ignored: comment unknown or already decided", {{"comment", event.id}});
     return;

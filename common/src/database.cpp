@@ -3,6 +3,8 @@
 #include "common/errors.hpp"
 #include "common/log.hpp"
 
+#include "statements.hpp"
+
 namespace blog {
 namespace {
 
@@ -54,55 +56,81 @@ CREATE TABLE IF NOT EXISTS blog_inbox (
 // Returns a connection to the pool when done, or drops it when it broke.
 class Database::Lease {
  public:
-  explicit Lease(Database& db) : db_(db), conn_(db.Acquire()) {}
-  ~Lease() { db_.Release(std::move(conn_)); }
+  explicit Lease(Database& db) : db_(db), pooled_(db.Acquire()) {}
+  ~Lease() { db_.Release(std::move(pooled_)); }
   Lease(const Lease&) = delete;
   Lease& operator=(const Lease&) = delete;
   Lease(Lease&&) = delete;
   Lease& operator=(Lease&&) = delete;
-  pqxx::connection& operator*() { return *conn_; }
+  pqxx::connection& operator*() { return *pooled_.conn; }
 
  private:
   Database& db_;
-  std::unique_ptr<pqxx::connection> conn_;
+  Pooled pooled_;
 };
 
 Database::Database(std::string url, int pool_size, std::string source)
-    : url_(WithConnectTimeout(std::move(url))), source_(std::move(source)), pool_size_(pool_size) {}
+    : url_(WithConnectTimeout(std::move(url))), source_(std::move(source)), pool_size_(pool_size) {
+  Prepare(std::string(statement::kOutboxInsert), std::string(statement::kOutboxInsertSql));
+  Prepare(std::string(statement::kInboxInsert), std::string(statement::kInboxInsertSql));
+}
 
 Database::~Database() = default;
 
-std::unique_ptr<pqxx::connection> Database::Acquire() {
+Database::Pooled Database::Acquire() {
   std::unique_lock lock(mutex_);
   if (!available_.wait_for(lock, kAcquireTimeout,
                            [&] { return !idle_.empty() || open_ < pool_size_; })) {
     throw UnavailableError("database pool exhausted: all connections busy");
   }
   if (!idle_.empty()) {
-    auto conn = std::move(idle_.back());
+    Pooled pooled = std::move(idle_.back());
     idle_.pop_back();
-    return conn;
+    RegisterStatements(pooled);
+    return pooled;
   }
   ++open_;
   lock.unlock();
+  Pooled pooled;
   try {
-    return std::make_unique<pqxx::connection>(url_);
+    pooled.conn = std::make_unique<pqxx::connection>(url_);
   } catch (...) {
     lock.lock();
     --open_;
     available_.notify_one();
     Rethrow();
   }
+  lock.lock();
+  RegisterStatements(pooled);
+  return pooled;
 }
 
-void Database::Release(std::unique_ptr<pqxx::connection> conn) {
+void Database::RegisterStatements(Pooled& pooled) {
+  // Only records the definitions in libpqxx: the server prepares each one on its first use.
+  for (; pooled.prepared < statements_.size(); ++pooled.prepared) {
+    const auto& [name, sql] = statements_[pooled.prepared];
+    pooled.conn->prepare(name, sql);
+  }
+}
+
+void Database::Release(Pooled pooled) {
   const std::lock_guard lock(mutex_);
-  if (conn && conn->is_open()) {
-    idle_.push_back(std::move(conn));
+  if (pooled.conn && pooled.conn->is_open()) {
+    idle_.push_back(std::move(pooled));
   } else {
     --open_;
   }
   available_.notify_one();
+}
+
+void Database::Prepare(std::string name, std::string sql) {
+  const std::lock_guard lock(mutex_);
+  for (const auto& [known, known_sql] : statements_) {
+    if (known != name) continue;
+    if (known_sql != sql) throw Error("prepared statement " + name + " registered twice");
+    return;
+  }
+  statements_.emplace_back(std::move(name), std::move(sql));
 }
 
 void Database::WithConnection(const std::function<void(pqxx::connection&)>& work) {
@@ -126,14 +154,53 @@ void Database::Transact(const std::function<void(Tx&)>& work, const IncomingEven
   } catch (const pqxx::failure&) {
     Rethrow();
   }
-  if (published) {
-    std::vector<std::function<void()>> observers;
-    {
-      const std::lock_guard lock(mutex_);
-      observers = outbox_observers_;
-    }
-    for (const auto& notify : observers) notify();
+  if (published) NotifyOutboxObservers();
+}
+
+void Database::NotifyOutboxObservers() {
+  std::vector<std::function<void()>> observers;
+  {
+    const std::lock_guard lock(mutex_);
+    observers = outbox_observers_;
   }
+  for (const auto& notify : observers) notify();
+}
+
+std::string Database::OutboxInsertSql(int first, std::string_view when) {
+  const auto p = [&](int i) {
+    std::string param = "$";  // built by appending: GCC 12 warns falsely on "$" + std::string
+    param += std::to_string(first + i);
+    param += "::text";
+    return param;
+  };
+  return "INSERT INTO blog_outbox (event_id, subject, payload, traceparent) SELECT " + p(0) + ", " +
+         p(1) + ", " + p(2) + ", " + p(3) + (when.empty() ? "" : " WHERE " + std::string(when)) +
+         " ON CONFLICT (event_id) DO NOTHING";
+}
+
+void Database::PrepareWithEvent(std::string name, std::string_view change, int params) {
+  // A data-modifying WITH runs to completion even though nothing reads it.
+  Prepare(std::move(name),
+          "WITH change AS (" + std::string(change) + ") " + OutboxInsertSql(params + 1));
+}
+
+pqxx::result Database::ExecWithEvent(const std::string& statement, std::vector<std::string> params,
+                                     const AnyEvent& event, std::string event_id) {
+  OutboxRow row = MakeOutboxRow(event, source_, std::move(event_id));
+  params.push_back(std::move(row.event_id));
+  params.push_back(std::move(row.subject));
+  params.push_back(std::move(row.payload));
+  params.push_back(std::move(row.traceparent));
+  pqxx::result result;
+  try {
+    Lease lease(*this);
+    pqxx::nontransaction sql(*lease);  // one statement: its own implicit transaction
+    result = sql.exec_prepared(statement, pqxx::prepare::make_dynamic_params(params));
+  } catch (const pqxx::failure&) {
+    Rethrow();
+  }
+  NotifyOutboxObservers();
+  return result;
 }
 
 bool Database::Ping() {

@@ -1,14 +1,13 @@
 #include "common/listener.hpp"
 
-#include <algorithm>
 #include <chrono>
+#include <optional>
+#include <vector>
 
-#include "common/dead_letter.hpp"
 #include "common/errors.hpp"
 #include "common/log.hpp"
-#include "common/metrics.hpp"
-#include "common/trace.hpp"
 
+#include "delivery.hpp"
 #include "nats_native.hpp"
 
 namespace blog {
@@ -20,14 +19,6 @@ constexpr auto kPauseOnFailure = milliseconds(250);
 
 std::int64_t Nanos(milliseconds ms) {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(ms).count();
-}
-
-std::string Header(natsMsg* msg, std::string_view key) {
-  const char* value = nullptr;
-  if (natsMsgHeader_Get(msg, std::string(key).c_str(), &value) == NATS_OK && value != nullptr) {
-    return value;
-  }
-  return {};
 }
 
 // Creates the consumer, or updates its settings when it exists (optionally deleting it first).
@@ -79,6 +70,7 @@ void EnsureConsumer(jsCtx* js, const std::string& name, const std::string& subje
 
 struct ListenerBase::Impl {
   natsSubscription* subscription = nullptr;
+  std::optional<Applier> applier;
 
   ~Impl() {
     if (subscription != nullptr) natsSubscription_Destroy(subscription);
@@ -122,124 +114,12 @@ void ListenerBase::Stop() {
   bound_ = false;
 }
 
-namespace {
-
-// Handles one fetched message; returns false when fetching should pause (database down).
-bool Process(natsMsg* msg, ListenerContext& context, const std::string& consumer,
-             const std::string& type,
-             const std::function<void(const DecodedEvent&, Tx&)>& dispatch) {
-  auto& metrics = Metrics::Global();
-  const Labels labels{{"consumer", consumer}};
-  const auto started = std::chrono::steady_clock::now();
-  IncomingEvent incoming;
-  incoming.subject = natsMsg_GetSubject(msg);
-  std::uint64_t delivered = 1;
-  if (jsMsgMetaData* meta = nullptr; natsMsg_GetMetaData(&meta, msg) == NATS_OK) {
-    incoming.stream_sequence = meta->Sequence.Stream;
-    delivered = meta->NumDelivered;
-    const auto stored = std::chrono::system_clock::time_point(
-        std::chrono::duration_cast<std::chrono::system_clock::duration>(
-            std::chrono::nanoseconds(meta->Timestamp)));
-    metrics.Observe(
-        "blog_event_age_seconds", labels,
-        std::chrono::duration<double>(std::chrono::system_clock::now() - stored).count());
-    jsMsgMetaData_Destroy(meta);
-  }
-  const std::string traceparent = Header(msg, kTraceParentHeader);
-  const TraceScope trace(TraceParent::FromHeader(traceparent));
-  const std::string_view body(natsMsg_GetData(msg),
-                              static_cast<std::size_t>(natsMsg_GetDataLength(msg)));
-  metrics.Increment("blog_events_consumed_total", labels);
-
-  const auto dead_letter = [&](const std::string& error) {
-    try {
-      PublishDeadLetter(context.nats, DeadLetter{.consumer = consumer,
-                                                 .original_subject = incoming.subject,
-                                                 .original_sequence = incoming.stream_sequence,
-                                                 .error = error,
-                                                 .traceparent = traceparent,
-                                                 .body = std::string(body)});
-    } catch (const std::exception& e) {
-      // Keep the message: it is redelivered and dead-lettered on a later try.
-      log::Error("dead-letter publish failed", {{"consumer", consumer}, {"error", e.what()}});
-      natsMsg_NakWithDelay(msg, context.settings.retry_max.count(), nullptr);
-      return;
-    }
-    natsMsg_Term(msg, nullptr);
-    metrics.Increment("blog_events_dead_lettered_total", labels);
-    log::Error("event dead-lettered", {{"consumer", consumer},
-                                       {"sequence", std::to_string(incoming.stream_sequence)},
-                                       {"error", error}});
-  };
-
-  DecodedEvent decoded;
-  try {
-    decoded = DecodeEvent(body);
-    if (TypeOf(decoded.event) != type) {
-      throw DecodeError("consumer " + consumer + " expects " + type + ", got " +
-                            std::string(TypeOf(decoded.event)),
-                        "type");
-    }
-  } catch (const DecodeError& e) {
-    dead_letter(std::string("undecodable event: ") + e.what());
-    return true;
-  }
-  incoming.meta = decoded.meta;
-
-  try {
-    bool duplicate = false;
-    context.db.Transact(
-        [&](Tx& tx) {
-          const auto inserted = tx.Sql().exec_params(
-              "INSERT INTO blog_inbox (event_id, consumer) VALUES ($1, $2) "
-              "ON CONFLICT (event_id) DO NOTHING",
-              incoming.meta.id, consumer);
-          duplicate = inserted.affected_rows() == 0;
-          if (!duplicate) dispatch(decoded, tx);
-        },
-        &incoming);
-    natsMsg_Ack(msg, nullptr);
-    metrics.Increment(duplicate ? "blog_events_duplicate_total" : "blog_events_acked_total",
-                      labels);
-    metrics.Observe(
-        "blog_handler_duration_seconds", labels,
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-    // One line per handled event, carrying the event's trace_id: a request can be followed
-    // through every service's log, not only through those with an HTTP edge.
-    log::Info(duplicate ? "event skipped: already applied" : "event applied",
-              {{"consumer", consumer},
-               {"event_id", incoming.meta.id},
-               {"sequence", std::to_string(incoming.stream_sequence)}});
-    return true;
-  } catch (const UnavailableError& e) {
-    log::Warn("event deferred: database unavailable",
-              {{"consumer", consumer}, {"error", e.what()}});
-    natsMsg_NakWithDelay(msg, context.settings.retry_base.count(), nullptr);
-    metrics.Increment("blog_events_nakd_total", labels);
-    return false;
-  } catch (const std::exception& e) {
-    if (delivered >= static_cast<std::uint64_t>(context.settings.max_deliver)) {
-      dead_letter("handler failed " + std::to_string(delivered) + " times: " + e.what());
-      return true;
-    }
-    const auto exponent = std::min<std::uint64_t>(delivered - 1, 20);
-    const auto delay = std::min(context.settings.retry_base * (std::int64_t{1} << exponent),
-                                context.settings.retry_max);
-    log::Warn("event handler failed; retrying", {{"consumer", consumer},
-                                                 {"error", e.what()},
-                                                 {"attempt", std::to_string(delivered)},
-                                                 {"retry_in_ms", std::to_string(delay.count())}});
-    natsMsg_NakWithDelay(msg, delay.count(), nullptr);
-    metrics.Increment("blog_events_nakd_total", labels);
-    return true;
-  }
-}
-
-}  // namespace
-
 void ListenerBase::Run() {
-  const auto dispatch = [this](const DecodedEvent& event, Tx& tx) { Dispatch(event, tx); };
+  Applier& applier =
+      impl_->applier.emplace(context_, consumer_, type_,
+                             [this](const DecodedEvent& event, Tx& tx) { Dispatch(event, tx); });
   auto last_warning = std::chrono::steady_clock::time_point{};
+  std::vector<Delivery> batch;
   while (!stopping_) {
     // First take whatever is ready (up to a batch) without waiting; when nothing is, wait for the
     // next single message, which returns as soon as one arrives (low latency when idle).
@@ -266,16 +146,17 @@ void ListenerBase::Run() {
       std::this_thread::sleep_for(kPauseOnFailure);
       continue;
     }
-    bool pause = false;
+    // Everything fetched is applied in one transaction (see delivery.hpp).
+    batch.clear();
     for (int i = 0; i < list.Count; ++i) {
-      // After a stop request or a database outage, hand the rest back at once.
-      if (stopping_ || pause) {
-        natsMsg_NakWithDelay(list.Msgs[i], stopping_ ? 0 : context_.settings.retry_base.count(),
-                             nullptr);
-        continue;
+      if (stopping_) {
+        natsMsg_NakWithDelay(list.Msgs[i], 0, nullptr);  // hand it back at once
+      } else if (auto delivery = applier.Read(list.Msgs[i])) {
+        batch.push_back(std::move(*delivery));
       }
-      pause = !Process(list.Msgs[i], context_, consumer_, type_, dispatch);
     }
+    const bool pause = !batch.empty() && !applier.Apply(batch);
+    batch.clear();
     natsMsgList_Destroy(&list);
     if (pause) std::this_thread::sleep_for(kPauseOnFailure);
   }

@@ -1,7 +1,9 @@
 #include "common/outbox.hpp"
 
 #include <algorithm>
+#include <span>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "common/dead_letter.hpp"
@@ -9,17 +11,153 @@
 #include "common/log.hpp"
 #include "common/metrics.hpp"
 
+#include "nats_native.hpp"
+
 namespace blog {
 namespace {
 
 constexpr int kOutboxLockKey = 72'1002;
 constexpr int kBatchRows = 256;
+constexpr std::int64_t kAckWaitMs = 5000;
+
+// One round trip: opens the transaction, lets its commit skip the wait for the disk (if the
+// deletion is lost in a crash, the rows are published again and dropped as duplicates by
+// Nats-Msg-Id, then by the inbox), takes the replicas' lock (an empty result when another
+// replica holds it: its rows and ours are in one table) and reads the oldest rows.
+const std::string kBeginAndRead =
+    "BEGIN; SET LOCAL synchronous_commit = off; "
+    "SELECT seq, event_id, subject, payload, traceparent FROM blog_outbox "
+    "WHERE (SELECT pg_try_advisory_xact_lock(" +
+    std::to_string(kOutboxLockKey) + ")) ORDER BY seq LIMIT " + std::to_string(kBatchRows);
 
 }  // namespace
 
+// Publishes messages to JetStream without waiting for each ack, then waits for all of them.
+// Used by one relay thread at a time; the ack callback runs on a NATS thread.
+class AsyncPublisher {
+ public:
+  struct Message {
+    const char* subject;
+    std::string_view payload;
+    const char* event_id;
+    const char* traceparent;
+  };
+
+  explicit AsyncPublisher(NatsClient& nats) : connection_(nats.native().connection) {
+    jsOptions options;
+    jsOptions_Init(&options);
+    options.Wait = kAckWaitMs;
+    options.PublishAsync.MaxPending = 4 * kBatchRows;
+    options.PublishAsync.AckHandler = OnAck;
+    options.PublishAsync.AckHandlerClosure = this;
+    CheckNats(natsConnection_JetStream(&js_, nats.native().connection, &options),
+              "jetstream context for the outbox");
+  }
+  ~AsyncPublisher() {
+    // An ack callback that was already running when its batch timed out may still be using
+    // this object: wait for it (pending publishes taken back no longer count).
+    jsPubOptions wait;
+    jsPubOptions_Init(&wait);
+    wait.MaxWait = 1000;
+    js_PublishAsyncComplete(js_, &wait);
+    jsCtx_Destroy(js_);
+  }
+  AsyncPublisher(const AsyncPublisher&) = delete;
+  AsyncPublisher& operator=(const AsyncPublisher&) = delete;
+  AsyncPublisher(AsyncPublisher&&) = delete;
+  AsyncPublisher& operator=(AsyncPublisher&&) = delete;
+
+  // Publishes `messages` in order, Nats-Msg-Id = event id. Returns how many leading messages the
+  // stream acknowledged; when that is not all of them, `error` says why the next one was not.
+  std::size_t PublishAll(std::span<const Message> messages, std::string& error) {
+    {
+      const std::lock_guard lock(mutex_);
+      index_.clear();
+      for (std::size_t i = 0; i < messages.size(); ++i) index_[messages[i].event_id] = i;
+      acked_.assign(messages.size(), false);
+      errors_.assign(messages.size(), {});
+    }
+    jsPubOptions options;
+    jsPubOptions_Init(&options);
+    options.MaxWait = kAckWaitMs;  // a missing ack is reported to OnAck as a timeout
+    std::size_t sent = 0;
+    for (const auto& m : messages) {
+      natsMsg* msg = nullptr;
+      natsStatus s = natsMsg_Create(&msg, m.subject, nullptr, m.payload.data(),
+                                    static_cast<int>(m.payload.size()));
+      if (s == NATS_OK) s = natsMsgHeader_Set(msg, std::string(kMsgIdHeader).c_str(), m.event_id);
+      if (s == NATS_OK)
+        s = natsMsgHeader_Set(msg, std::string(kTraceParentHeader).c_str(), m.traceparent);
+      if (s == NATS_OK) s = js_PublishMsgAsync(js_, &msg, &options);
+      natsMsg_Destroy(msg);  // no-op when the library took it
+      if (s != NATS_OK) {
+        error = std::string("publish to ") + m.subject + ": " + natsStatus_GetText(s);
+        break;  // keep order: later rows wait for this one
+      }
+      ++sent;
+    }
+    if (sent > 0) {
+      // nats.c holds asynchronous publishes up to 1 ms in its write buffer to gather more; a
+      // flush sends them now (its PING/PONG overlaps with the stream storing them).
+      natsConnection_FlushTimeout(connection_, kAckWaitMs);
+      jsPubOptions wait;
+      jsPubOptions_Init(&wait);
+      wait.MaxWait = kAckWaitMs + 1000;
+      if (js_PublishAsyncComplete(js_, &wait) != NATS_OK) {
+        // Take back what is still unanswered; a late ack for it is then ignored.
+        natsMsgList pending{};
+        if (js_PublishAsyncGetPendingList(&pending, js_) == NATS_OK) natsMsgList_Destroy(&pending);
+      }
+    }
+    const std::lock_guard lock(mutex_);
+    index_.clear();
+    for (std::size_t i = 0; i < sent; ++i) {
+      if (acked_[i]) continue;
+      if (error.empty()) {
+        error = std::string("publish to ") + messages[i].subject + ": " +
+                (errors_[i].empty() ? "no ack" : errors_[i]);
+      }
+      return i;
+    }
+    return sent;
+  }
+
+ private:
+  static void OnAck(jsCtx* /*js*/, natsMsg* msg, jsPubAck* ack, jsPubAckErr* failure,
+                    void* closure) {
+    auto& self = *static_cast<AsyncPublisher*>(closure);
+    const char* id = nullptr;
+    if (natsMsgHeader_Get(msg, std::string(kMsgIdHeader).c_str(), &id) == NATS_OK &&
+        id != nullptr) {
+      const std::lock_guard lock(self.mutex_);
+      // An id of an earlier batch that timed out is not found, or is the same row published
+      // again: an ack then still means that the event is stored.
+      if (const auto it = self.index_.find(id); it != self.index_.end()) {
+        if (ack != nullptr) self.acked_[it->second] = true;
+        if (failure != nullptr) {
+          self.errors_[it->second] =
+              failure->ErrText != nullptr ? failure->ErrText : natsStatus_GetText(failure->Err);
+        }
+      }
+    }
+    natsMsg_Destroy(msg);
+  }
+
+  natsConnection* connection_;
+  jsCtx* js_ = nullptr;
+  std::mutex mutex_;
+  std::unordered_map<std::string, std::size_t> index_;  // event id -> position in the batch
+  std::vector<bool> acked_;
+  std::vector<std::string> errors_;
+};
+
 OutboxRelay::OutboxRelay(Database& db, NatsClient& nats, std::string service,
                          std::chrono::milliseconds poll_interval)
-    : db_(db), nats_(nats), service_(std::move(service)), poll_interval_(poll_interval) {
+    : db_(db),
+      nats_(nats),
+      publisher_(std::make_unique<AsyncPublisher>(nats)),
+      service_(std::move(service)),
+      poll_interval_(poll_interval) {
   Metrics::Global().AddCollector([this] {
     try {
       db_.WithConnection([&](pqxx::connection& conn) {
@@ -60,32 +198,34 @@ void OutboxRelay::Stop() {
 std::size_t OutboxRelay::PublishBatch() {
   std::size_t published = 0;
   std::string error;
-  db_.Transact([&](Tx& tx) {
-    auto& sql = tx.Sql();
-    // Deleting published rows need not wait for the disk: if the deletion is lost in a crash,
-    // the rows are published again and dropped as duplicates (Nats-Msg-Id, then the inbox).
-    sql.exec("SET LOCAL synchronous_commit = off");
-    if (!sql.exec_params("SELECT pg_try_advisory_xact_lock($1)", kOutboxLockKey)[0][0].as<bool>()) {
-      return;  // another replica is publishing; its rows and ours are in one table
-    }
-    const auto rows = sql.exec_params(
-        "SELECT seq, event_id, subject, payload, traceparent FROM blog_outbox "
-        "ORDER BY seq LIMIT $1",
-        kBatchRows);
-    std::string done;
-    for (const auto& row : rows) {
-      try {
-        nats_.Publish(row[2].c_str(), row[3].c_str(),
-                      {{std::string(kMsgIdHeader), row[1].c_str()},
-                       {std::string(kTraceParentHeader), row[4].c_str()}});
-      } catch (const std::exception& e) {
-        error = e.what();
-        break;  // keep order: later rows wait for this one
+  // Two round trips to PostgreSQL per batch: begin-lock-read, then delete-commit. The statements
+  // are sent as text on a plain connection to put BEGIN and COMMIT in the same round trips.
+  db_.WithConnection([&](pqxx::connection& conn) {
+    pqxx::nontransaction sql(conn);
+    try {
+      const auto rows = sql.exec(kBeginAndRead);
+      std::vector<AsyncPublisher::Message> messages;
+      messages.reserve(rows.size());
+      for (const auto& row : rows) {
+        messages.push_back({row[2].c_str(), std::string_view(row[3].c_str(), row[3].size()),
+                            row[1].c_str(), row[4].c_str()});
       }
-      done += (done.empty() ? "" : ",") + std::string(row[0].c_str());
-      ++published;
+      published = messages.empty() ? 0 : publisher_->PublishAll(messages, error);
+      std::string finish;
+      for (std::size_t i = 0; i < published; ++i) {
+        finish += (i == 0 ? "DELETE FROM blog_outbox WHERE seq IN (" : ",");
+        finish += rows[static_cast<pqxx::result::size_type>(i)][0].c_str();
+      }
+      if (!finish.empty()) finish += "); ";
+      sql.exec(finish + "COMMIT");
+    } catch (...) {
+      try {
+        sql.exec("ROLLBACK");
+      } catch (const std::exception&) {
+        // The connection is broken: the server rolls back, the pool drops it.
+      }
+      throw;
     }
-    if (!done.empty()) sql.exec("DELETE FROM blog_outbox WHERE seq IN (" + done + ")");
   });
   if (published > 0) {
     Metrics::Global().Increment("blog_events_published_total", {}, static_cast<double>(published));

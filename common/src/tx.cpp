@@ -3,19 +3,27 @@
 #include "common/ids.hpp"
 #include "common/trace.hpp"
 
+#include "statements.hpp"
+
 namespace blog {
 
-std::string Tx::Publish(const AnyEvent& event, std::string event_id) {
+OutboxRow MakeOutboxRow(const AnyEvent& event, std::string_view source, std::string event_id) {
   if (event_id.empty()) event_id = NewUuid();
-  const EventMeta meta{.id = event_id, .source = std::string(source_), .time = NowRfc3339()};
+  const EventMeta meta{.id = event_id, .source = std::string(source), .time = NowRfc3339()};
   const TraceParent& current = CurrentTrace();
   const TraceParent trace = current.trace_id.empty() ? TraceParent::New() : current.Child();
-  work_.exec_params(
-      "INSERT INTO blog_outbox (event_id, subject, payload, traceparent) VALUES ($1, $2, $3, $4) "
-      "ON CONFLICT (event_id) DO NOTHING",
-      event_id, std::string(SubjectOf(event)), EncodeEvent(event, meta), trace.ToHeader());
+  return {.event_id = std::move(event_id),
+          .subject = std::string(SubjectOf(event)),
+          .payload = EncodeEvent(event, meta),
+          .traceparent = trace.ToHeader()};
+}
+
+std::string Tx::Publish(const AnyEvent& event, std::string event_id) {
+  OutboxRow row = MakeOutboxRow(event, source_, std::move(event_id));
+  work_.exec_prepared(std::string(statement::kOutboxInsert), row.event_id, row.subject, row.payload,
+                      row.traceparent);
   published_ = true;
-  return event_id;
+  return row.event_id;
 }
 
 }  // namespace blog

@@ -8,6 +8,8 @@
 namespace blog::moderation {
 namespace {
 
+constexpr const char* kDecide = "moderation_decide";
+
 std::string Lower(std::string_view text) {
   std::string out(text);
   std::transform(out.begin(), out.end(), out.begin(),
@@ -41,12 +43,18 @@ CREATE TABLE decisions (
   return migrations;
 }
 
+CommentCreatedListener::CommentCreatedListener(ListenerContext& context,
+                                               std::vector<std::string> banned_words)
+    : Listener(context), banned_words_(std::move(banned_words)) {
+  context.db.Prepare(kDecide,
+                     "INSERT INTO decisions (comment_id, status, reason) VALUES ($1, $2, $3) "
+                     "ON CONFLICT (comment_id) DO NOTHING");
+}
+
 void CommentCreatedListener::OnMessage(const CommentCreated& event, Tx& tx) {
   const Decision decision = Moderate(event.content, banned_words_);
-  const auto inserted = tx.Sql().exec_params(
-      "INSERT INTO decisions (comment_id, status, reason) VALUES ($1, $2, $3) "
-      "ON CONFLICT (comment_id) DO NOTHING",
-      event.id, std::string(ToString(decision.status)), decision.reason);
+  const auto inserted = tx.Sql().exec_prepared(
+      kDecide, event.id, std::string(ToString(decision.status)), decision.reason);
   if (inserted.affected_rows() == 0) return;  // decided before
   tx.Publish(CommentModerated{.id = event.id,
                               .post_id = event.post_id,

@@ -27,8 +27,7 @@ const std::vector<Migration>& Migrations();
 // with an id derived from the comment's, so a redelivered event yields no second decision.
 class CommentCreatedListener final : public Listener<CommentCreated> {
  public:
-  CommentCreatedListener(ListenerContext& context, std::vector<std::string> banned_words)
-      : Listener(context), banned_words_(std::move(banned_words)) {}
+  CommentCreatedListener(ListenerContext& context, std::vector<std::string> banned_words);
   void OnMessage(const CommentCreated& event, Tx& tx) override;
 
  private:

@@ -9,6 +9,8 @@
 namespace blog::posts {
 namespace {
 
+constexpr const char* kInsertPost = "posts_insert";
+
 void WritePost(JsonWriter& w, const std::string& id, const std::string& title) {
   w.StartObject().Key("id").String(id).Key("title").String(title).EndObject();
 }
@@ -16,10 +18,7 @@ void WritePost(JsonWriter& w, const std::string& id, const std::string& title) {
 HttpResponse CreatePost(Database& db, const HttpRequest& request) {
   const auto body = JsonObject::Parse(request.body);
   const PostCreated post{.id = NewUuid(), .title = body.String("title", 1, kMaxTitleChars)};
-  db.Transact([&](Tx& tx) {
-    tx.Sql().exec_params("INSERT INTO posts (id, title) VALUES ($1, $2)", post.id, post.title);
-    tx.Publish(post);
-  });
+  db.ExecWithEvent(kInsertPost, {post.id, post.title}, post);
   JsonWriter w;
   WritePost(w, post.id, post.title);
   return HttpResponse::Json(201, w.Take());
@@ -71,6 +70,7 @@ HttpResponse GetPost(Database& db, const HttpRequest& request) {
 
 void AddRoutes(Service& service) {
   Database& db = service.db();
+  db.PrepareWithEvent(kInsertPost, "INSERT INTO posts (id, title) VALUES ($1, $2)", 2);
   auto& routes = service.routes();
   const auto create = [&db](const HttpRequest& r) { return CreatePost(db, r); };
   routes.Add("POST", "/posts", create);

@@ -15,7 +15,10 @@
 // - decoding: an undecodable message is dead-lettered at once (see below) and terminated;
 // - exactly-once effects: OnMessage runs inside a database transaction that also inserts the
 //   event id into the inbox table; a duplicate is acked and skipped; the ack is sent only after
-//   the commit;
+//   the commit. The messages of one fetch (up to FETCH_BATCH, whatever is ready; a fetch never
+//   waits to fill a batch) share one transaction and one commit; when a handler throws, that
+//   transaction rolls back and the batch is applied again one event per transaction, so the
+//   failures below apply to the failing event alone;
 // - failures: an exception from OnMessage naks the message with a delay that doubles each try
 //   (RETRY_BASE_MS up to RETRY_MAX_MS); after MAX_DELIVER failed tries the message is
 //   dead-lettered. While the database is unavailable the message is retried without counting
@@ -24,8 +27,9 @@
 //   Blog-Error, Blog-Original-Subject, Blog-Original-Sequence, Blog-Consumer; then the original is
 //   terminated, so a poison message never holds up the messages behind it.
 //
-// OnMessage is called from the listener's own thread, one message at a time; it must change only
-// the service's own tables (through tx) and may publish follow-up events with tx.Publish().
+// OnMessage is called from the listener's own thread, one message at a time, in stream order; it
+// must change only the service's own tables (through tx) and may publish follow-up events with
+// tx.Publish(). Several calls may share one transaction: tx.Incoming() is the event at hand.
 #pragma once
 
 #include <atomic>
@@ -65,7 +69,7 @@ class ListenerBase {
   // Creates (or updates) the durable consumer, binds to it and starts the fetch thread.
   // Throws UnavailableError when NATS cannot be reached.
   void Start();
-  // Stops fetching; returns after the message in progress is acked or nak'd.
+  // Stops fetching; returns after the batch in progress is acked or nak'd.
   void Stop();
   // True while bound to the consumer and fetching.
   bool Bound() const { return bound_.load(); }

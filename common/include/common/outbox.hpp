@@ -1,17 +1,24 @@
 // The outbox relay: moves committed outbox rows to JetStream.
 //
 // Rows are published in outbox order with Nats-Msg-Id = event id (the stream drops a repeat
-// inside its duplicate window) and traceparent, and deleted only after the stream's ack. The relay
-// is woken right after each commit that wrote rows (no polling delay on the happy path) and also
-// polls every `poll_interval` as a fallback (rows of another replica, a missed wake-up). While
-// NATS is down rows stay in the table and are retried with backoff. Replicas of a service take
-// turns through a PostgreSQL advisory lock, so only one publishes at a time and order holds.
+// inside its duplicate window) and traceparent, and deleted only after the stream's ack. A batch
+// of rows is published without waiting between messages (asynchronous publish: the messages go
+// out in order over one connection, so the stream stores them in outbox order), then the relay
+// waits for all their acks and deletes the acknowledged rows in one statement. A row is deleted
+// only when it and every row before it in the batch were acknowledged: after a failure, the rest
+// of the batch stays and is published again (a repeat the stream already holds is dropped by
+// Nats-Msg-Id, or by the consumers' inbox after the duplicate window). The relay is woken right
+// after each commit that wrote rows (no polling delay on the happy path) and also polls every
+// `poll_interval` as a fallback (rows of another replica, a missed wake-up). While NATS is down
+// rows stay in the table and are retried with backoff. Replicas of a service take turns through
+// a PostgreSQL advisory lock, so only one publishes at a time and order holds.
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <thread>
 
@@ -19,6 +26,8 @@
 #include "common/nats_client.hpp"
 
 namespace blog {
+
+class AsyncPublisher;  // outbox.cpp
 
 class OutboxRelay {
  public:
@@ -46,6 +55,7 @@ class OutboxRelay {
 
   Database& db_;
   NatsClient& nats_;
+  std::unique_ptr<AsyncPublisher> publisher_;
   std::string service_;
   std::chrono::milliseconds poll_interval_;
   std::mutex mutex_;
