@@ -1,12 +1,57 @@
+// Replays the stream set-based: each fetched batch is decoded first and then applied with a
+// handful of statements (the inbox, then ApplyAll), instead of two or three round trips per
+// event, which is where the time went.
 #include <chrono>
 #include <ostream>
+#include <unordered_set>
 
 #include "common/codec.hpp"
 #include "common/stream_reader.hpp"
 
+#include "pg_array.hpp"
 #include "query.hpp"
 
 namespace blog::query {
+namespace {
+
+// Messages per fetch and per transaction: large enough that round trips do not matter.
+constexpr int kBatchSize = 10'000;
+
+struct Decoded {
+  std::string event_id;
+  AnyEvent event;
+  std::uint64_t sequence;
+};
+
+// Applies the events of `batch` not yet in the inbox (first occurrence of an event id wins,
+// as one-by-one handling would). Returns the number applied.
+std::uint64_t ApplyBatch(Tx& tx, const std::vector<Decoded>& batch) {
+  auto& sql = tx.Sql();
+  // A crashed rebuild is simply run again, so its commits need not wait for the WAL flush.
+  sql.exec("SET LOCAL synchronous_commit = off");
+  std::unordered_set<std::string_view> seen;
+  PgArray ids;
+  for (const auto& d : batch) {
+    if (seen.insert(d.event_id).second) ids.Add(d.event_id);
+  }
+  const auto inserted = sql.exec_params(
+      "INSERT INTO blog_inbox (event_id, consumer) SELECT unnest($1::text[]), 'query-rebuild' "
+      "ON CONFLICT (event_id) DO NOTHING RETURNING event_id",
+      ids.Take());
+  std::unordered_set<std::string> fresh;
+  fresh.reserve(inserted.size());
+  for (const auto& row : inserted) fresh.emplace(row[0].c_str());
+  std::vector<SequencedEvent> events;
+  events.reserve(fresh.size());
+  for (const auto& d : batch) {
+    // erase: a later copy of the same event id in this batch is a duplicate.
+    if (fresh.erase(d.event_id) > 0) events.push_back({&d.event, d.sequence});
+  }
+  ApplyAll(sql, events);
+  return events.size();
+}
+
+}  // namespace
 
 std::uint64_t Rebuild(Database& db, NatsClient& nats, std::ostream& progress) {
   using Clock = std::chrono::steady_clock;
@@ -29,28 +74,31 @@ std::uint64_t Rebuild(Database& db, NatsClient& nats, std::ostream& progress) {
              << " events/s\n"
              << std::flush;
   };
-  ReadStream(nats, kEventStream, kEventSubjects, 1, 1000,
-             [&](const std::vector<StoredMessage>& batch) {
-               db.Transact([&](Tx& tx) {
-                 auto& sql = tx.Sql();
-                 for (const auto& msg : batch) {
-                   DecodedEvent decoded;
-                   try {
-                     decoded = DecodeEvent(msg.data);
-                   } catch (const DecodeError&) {
-                     ++undecodable;  // the listeners dead-letter these; the model skips them
-                     continue;
-                   }
-                   const auto fresh = sql.exec_params(
-                       "INSERT INTO blog_inbox (event_id, consumer) VALUES ($1, 'query-rebuild') "
-                       "ON CONFLICT (event_id) DO NOTHING",
-                       decoded.meta.id);
-                   if (fresh.affected_rows() == 0) continue;
-                   Apply(sql, decoded.event, msg.sequence);
-                   ++applied;
+  ReadStream(nats, kEventStream, kEventSubjects, 1, kBatchSize,
+             [&](const std::vector<StoredMessage>& messages) {
+               std::vector<Decoded> batch;
+               batch.reserve(messages.size());
+               for (const auto& msg : messages) {
+                 DecodedEvent decoded;
+                 try {
+                   decoded = DecodeEvent(msg.data);
+                 } catch (const DecodeError&) {
+                   ++undecodable;  // the listeners dead-letter these; the model skips them
+                   continue;
                  }
-               });
-               read += batch.size();
+                 if (!HasValidIds(decoded.event)) {
+                   ++undecodable;  // PostgreSQL would refuse the whole batch for it
+                   continue;
+                 }
+                 batch.push_back(
+                     {std::move(decoded.meta.id), std::move(decoded.event), msg.sequence});
+               }
+               std::uint64_t batch_applied = 0;
+               if (!batch.empty()) {
+                 db.Transact([&](Tx& tx) { batch_applied = ApplyBatch(tx, batch); });
+               }
+               applied += batch_applied;
+               read += messages.size();
                if (Clock::now() - last_report > std::chrono::seconds(1)) {
                  report("progress");
                  last_report = Clock::now();

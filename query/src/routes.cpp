@@ -1,56 +1,32 @@
+// The read routes serve the documents the projection keeps in posts.doc (post_doc.hpp): one
+// prepared statement outside any transaction, no JSON built per request.
 #include <functional>
-#include <map>
 #include <string>
-#include <vector>
 
 #include "common/ids.hpp"
-#include "common/json.hpp"
 
+#include "post_doc.hpp"
 #include "query.hpp"
 
 namespace blog::query {
 namespace {
 
-struct CommentRow {
-  std::string id;
-  std::string content;
-  std::string status;
-};
-
-// Comments of `post_ids`, each post's oldest first.
-std::map<std::string, std::vector<CommentRow>> LoadComments(pqxx::work& sql,
-                                                            const std::vector<std::string>& ids) {
-  std::map<std::string, std::vector<CommentRow>> out;
-  if (ids.empty()) return out;
-  std::string array = "{";
-  for (const auto& id : ids) array += (array.size() > 1 ? "," : "") + id;
-  array += "}";
-  const auto rows = sql.exec_params(
-      "SELECT post_id, id, content, status FROM comments WHERE post_id = ANY($1::uuid[]) "
-      "ORDER BY post_id, created_seq",
-      array);
-  for (const auto& row : rows) {
-    out[row[0].c_str()].push_back({row[1].c_str(), row[2].c_str(), row[3].c_str()});
-  }
-  return out;
+// A stored document, or the post rendered now when it has none.
+std::string DocOrRenderSql() {
+  return "coalesce(p.doc, " + PostDocSql("p.id", "p.title", DocLimit::kUncapped) + ")";
 }
 
-void WritePost(JsonWriter& w, const std::string& id, const std::string& title,
-               const std::vector<CommentRow>* comments) {
-  w.StartObject().Key("id").String(id).Key("title").String(title).Key("comments").StartArray();
-  if (comments != nullptr) {
-    for (const auto& c : *comments) {
-      w.StartObject()
-          .Key("id")
-          .String(c.id)
-          .Key("content")
-          .String(c.content)
-          .Key("status")
-          .String(c.status)
-          .EndObject();
-    }
-  }
-  w.EndArray().EndObject();
+// Runs the statement `name` (prepared once per connection) alone on a pooled connection.
+template <typename... Args>
+pqxx::result Query(Database& db, const std::string& name, const std::string& sql,
+                   Args&&... args) {
+  pqxx::result out;
+  db.WithConnection([&](pqxx::connection& conn) {
+    conn.prepare(name, sql);
+    pqxx::nontransaction tx(conn);
+    out = tx.exec_prepared(name, std::forward<Args>(args)...);
+  });
+  return out;
 }
 
 // Pollers (the web page asks every second) get 304 without a body when nothing changed.
@@ -68,52 +44,43 @@ HttpResponse WithETag(const HttpRequest& request, HttpResponse response) {
 // {id: {id, title, comments: [...]}, ...} newest first; X-Next-Cursor pages further
 // (pass it back as ?cursor=).
 HttpResponse ListPosts(Database& db, const HttpRequest& request) {
+  static const std::string sql = "SELECT p.id, " + DocOrRenderSql() +
+                                 ", p.created_seq FROM posts p "
+                                 "WHERE p.title IS NOT NULL AND p.created_seq < $1 "
+                                 "ORDER BY p.created_seq DESC LIMIT $2";
   const auto limit = QueryInt(request, "limit", 100, 1, 1000);
   const auto cursor = QueryInt(request, "cursor", INT64_MAX, 1, INT64_MAX);
-  JsonWriter w;
-  std::string next;
-  db.Transact([&](Tx& tx) {
-    auto& sql = tx.Sql();
-    const auto rows = sql.exec_params(
-        "SELECT id, title, created_seq FROM posts WHERE title IS NOT NULL AND created_seq < $1 "
-        "ORDER BY created_seq DESC LIMIT $2",
-        cursor, limit + 1);
-    std::vector<std::string> ids;
-    for (std::size_t i = 0; i < rows.size() && static_cast<std::int64_t>(i) < limit; ++i) {
-      ids.emplace_back(rows[i][0].c_str());
-    }
-    if (static_cast<std::int64_t>(rows.size()) > limit) {
-      next = rows[static_cast<std::size_t>(limit) - 1][2].c_str();
-    }
-    const auto comments = LoadComments(sql, ids);
-    w.StartObject();
-    for (std::size_t i = 0; i < ids.size(); ++i) {
-      const auto it = comments.find(ids[i]);
-      w.Key(ids[i]);
-      WritePost(w, ids[i], rows[i][1].c_str(), it == comments.end() ? nullptr : &it->second);
-    }
-    w.EndObject();
-  });
-  auto response = WithETag(request, HttpResponse::Json(200, w.Take()));
-  if (!next.empty()) response.headers.emplace_back("X-Next-Cursor", next);
+  const auto rows = Query(db, "query_list_posts", sql, cursor, limit + 1);
+  const auto shown = std::min(rows.size(), static_cast<std::size_t>(limit));
+  std::size_t size = 2;
+  for (std::size_t i = 0; i < shown; ++i) size += rows[i][0].size() + rows[i][1].size() + 4;
+  std::string body;
+  body.reserve(size);
+  body += '{';
+  for (std::size_t i = 0; i < shown; ++i) {
+    if (i > 0) body += ',';
+    body += '"';
+    body.append(rows[i][0].c_str(), rows[i][0].size());
+    body += "\":";
+    body.append(rows[i][1].c_str(), rows[i][1].size());
+  }
+  body += '}';
+  auto response = WithETag(request, HttpResponse::Json(200, std::move(body)));
+  if (rows.size() > shown) response.headers.emplace_back("X-Next-Cursor", rows[shown - 1][2].c_str());
   return response;
 }
 
 HttpResponse GetPost(Database& db, const HttpRequest& request) {
+  static const std::string sql =
+      "SELECT " + DocOrRenderSql() + " FROM posts p WHERE p.id = $1 AND p.title IS NOT NULL";
   const std::string& id = request.params.at(0);
   if (!IsUuid(id)) throw NotFoundError("post " + id + " not found");
-  std::string body;
-  db.Transact([&](Tx& tx) {
-    const auto rows =
-        tx.Sql().exec_params("SELECT title FROM posts WHERE id = $1 AND title IS NOT NULL", id);
-    if (rows.empty()) return;
-    const auto comments = LoadComments(tx.Sql(), {id});
-    const auto it = comments.find(id);
-    JsonWriter w;
-    WritePost(w, id, rows[0][0].c_str(), it == comments.end() ? nullptr : &it->second);
-    body = w.Take();
-  });
-  if (body.empty()) throw NotFoundError("post " + id + " not found");
+  const auto rows = Query(db, "query_get_post", sql, id);
+  if (rows.empty()) throw NotFoundError("post " + id + " not found");
+  std::string body(rows[0][0].c_str(), rows[0][0].size());
+  // The document spells the id as stored (lower case); the response echoes the request's.
+  constexpr std::size_t kIdOffset = sizeof(R"({"id":")") - 1;
+  body.replace(kIdOffset, id.size(), id);
   return WithETag(request, HttpResponse::Json(200, std::move(body)));
 }
 
