@@ -7,7 +7,6 @@
 // multi-row ON CONFLICT DO UPDATE may not touch a row twice) and then merged in one go.
 #include <algorithm>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "common/ids.hpp"
 
@@ -34,33 +33,43 @@ struct CommentRow {
   std::int64_t seq;
 };
 
+// Entity ids (UUIDs, any letter case) to row numbers; the views point into the events.
+struct IdHash {
+  std::size_t operator()(std::string_view id) const {
+    std::size_t h = 14695981039346656037ULL;
+    for (const char c : id) h = (h ^ static_cast<unsigned char>(c | 0x20)) * 1099511628211ULL;
+    return h;
+  }
+};
+struct IdEqual {
+  bool operator()(std::string_view a, std::string_view b) const {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      if ((a[i] | 0x20) != (b[i] | 0x20)) return false;  // exact for hex digits and '-'
+    }
+    return true;
+  }
+};
+using IdIndex = std::unordered_map<std::string_view, std::size_t, IdHash, IdEqual>;
+
 // One row per entity, in order of first appearance, merged as the per-event rules would.
 struct Collapsed {
   std::vector<PostRow> posts;
+  std::vector<bool> post_has_comments;  // rendered after the comments, not at the upsert
   std::vector<CommentRow> comments;
-  std::vector<std::string_view> placeholder_posts;  // every comment's post, once
+  std::vector<std::string_view> placeholder_posts;  // comments' posts not among `posts`, once
 };
 
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
 template <typename Row>
-Row* Slot(std::unordered_map<std::string, std::size_t>& index, std::vector<Row>& rows,
-          std::string_view id) {
-  const auto [it, fresh] = index.try_emplace(Lower(id), rows.size());
+Row* Slot(IdIndex& index, std::vector<Row>& rows, std::string_view id) {
+  const auto [it, fresh] = index.try_emplace(id, rows.size());
   return fresh ? nullptr : &rows[it->second];
 }
 
-void AddComment(Collapsed& out, std::unordered_map<std::string, std::size_t>& index,
-                std::unordered_set<std::string>& posts, const CommentRow& row) {
-  if (posts.insert(Lower(row.post_id)).second) out.placeholder_posts.push_back(row.post_id);
-  CommentRow* stored = Slot(index, out.comments, row.id);
+void AddComment(std::vector<CommentRow>& comments, IdIndex& index, const CommentRow& row) {
+  CommentRow* stored = Slot(index, comments, row.id);
   if (stored == nullptr) {
-    out.comments.push_back(row);
+    comments.push_back(row);
     return;
   }
   if (stored->version < row.version) {
@@ -73,9 +82,17 @@ void AddComment(Collapsed& out, std::unordered_map<std::string, std::size_t>& in
 
 Collapsed Collapse(const std::vector<SequencedEvent>& events) {
   Collapsed out;
-  std::unordered_map<std::string, std::size_t> post_index;
-  std::unordered_map<std::string, std::size_t> comment_index;
-  std::unordered_set<std::string> placeholder_index;
+  IdIndex post_index;
+  IdIndex comment_index;
+  IdIndex commented_posts;
+  post_index.reserve(events.size());
+  comment_index.reserve(events.size());
+  commented_posts.reserve(events.size());
+  const auto add_comment = [&](const auto& c, std::int64_t seq) {
+    commented_posts.try_emplace(c.post_id, 0);
+    AddComment(out.comments, comment_index,
+               {c.id, c.post_id, c.content, ToString(c.status), c.version, seq});
+  };
   for (const auto& [event, sequence] : events) {
     const auto seq = static_cast<std::int64_t>(sequence);
     if (const auto* p = std::get_if<PostCreated>(event)) {
@@ -86,13 +103,16 @@ Collapsed Collapse(const std::vector<SequencedEvent>& events) {
         *stored = {p->id, p->title, p->version, seq};
       }
     } else if (const auto* c = std::get_if<CommentCreated>(event)) {
-      AddComment(out, comment_index, placeholder_index,
-                 {c->id, c->post_id, c->content, ToString(c->status), c->version, seq});
+      add_comment(*c, seq);
     } else if (const auto* u = std::get_if<CommentUpdated>(event)) {
-      AddComment(out, comment_index, placeholder_index,
-                 {u->id, u->post_id, u->content, ToString(u->status), u->version, seq});
+      add_comment(*u, seq);
     }
     // CommentModerated is the comments service's business; the read model ignores it.
+  }
+  for (const auto& p : out.posts) out.post_has_comments.push_back(commented_posts.count(p.id) > 0);
+  for (const auto& [post_id, unused] : commented_posts) {
+    // A post upserted in this batch exists already: no placeholder needed.
+    if (post_index.count(post_id) == 0) out.placeholder_posts.push_back(post_id);
   }
   return out;
 }
@@ -100,10 +120,10 @@ Collapsed Collapse(const std::vector<SequencedEvent>& events) {
 const std::string& UpsertPostsSql() {
   static const std::string sql =
       "INSERT INTO posts AS p (id, title, version, created_seq, doc) "
-      "SELECT u.id, u.title, u.version, u.seq, " +
+      "SELECT u.id, u.title, u.version, u.seq, CASE WHEN u.render THEN " +
       PostDocSql("u.id", "u.title", DocLimit::kCapped) +
-      " FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::bigint[]) AS u(id, title, version, "
-      "seq) "
+      " END FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::bigint[], $5::boolean[]) "
+      "AS u(id, title, version, seq, render) "
       // A placeholder takes the post's fields; otherwise only a newer version replaces them.
       "ON CONFLICT (id) DO UPDATE SET title = EXCLUDED.title, version = EXCLUDED.version, "
       "created_seq = EXCLUDED.created_seq, doc = EXCLUDED.doc "
@@ -143,19 +163,21 @@ pqxx::result Exec(pqxx::work& sql, const std::string& name, const std::string& s
   return sql.exec_prepared(name, std::forward<Args>(args)...);
 }
 
-void UpsertPosts(pqxx::work& sql, const std::vector<PostRow>& posts) {
-  PgArray ids, titles, versions, seqs;
-  for (const auto& p : posts) {
+void UpsertPosts(pqxx::work& sql, const Collapsed& batch) {
+  PgArray ids, titles, versions, seqs, render;
+  for (std::size_t i = 0; i < batch.posts.size(); ++i) {
+    const auto& p = batch.posts[i];
     ids.Add(p.id);
     titles.Add(p.title);
     versions.Add(p.version);
     seqs.Add(p.seq);
+    render.Add(batch.post_has_comments[i] ? "f" : "t");
   }
   Exec(sql, "query_upsert_posts", UpsertPostsSql(), ids.Take(), titles.Take(), versions.Take(),
-       seqs.Take());
+       seqs.Take(), render.Take());
 }
 
-// Returns the posts whose comments changed.
+// Returns the posts to render: those whose comments changed, and those upserted without.
 std::string UpsertComments(pqxx::work& sql, const Collapsed& batch) {
   PgArray placeholders, ids, post_ids, contents, statuses, versions, seqs;
   for (const auto& id : batch.placeholder_posts) placeholders.Add(id);
@@ -171,20 +193,22 @@ std::string UpsertComments(pqxx::work& sql, const Collapsed& batch) {
   const auto changed =
       Exec(sql, "query_upsert_comments", upsert, placeholders.Take(), ids.Take(), post_ids.Take(),
            contents.Take(), statuses.Take(), versions.Take(), seqs.Take());
-  std::unordered_set<std::string_view> seen;
-  PgArray posts;
-  for (const auto& row : changed) {
-    const std::string_view id = row[0].c_str();
-    if (seen.insert(id).second) posts.Add(id);
+  IdIndex posts;
+  posts.reserve(changed.size() + batch.posts.size());
+  for (const auto& row : changed) posts.try_emplace(row[0].c_str(), 0);
+  for (std::size_t i = 0; i < batch.posts.size(); ++i) {
+    if (batch.post_has_comments[i]) posts.try_emplace(batch.posts[i].id, 0);
   }
-  return posts.Take();
+  PgArray render;
+  for (const auto& [id, unused] : posts) render.Add(id);
+  return render.Take();
 }
 
 }  // namespace
 
 void ApplyAll(pqxx::work& sql, const std::vector<SequencedEvent>& events) {
   const Collapsed batch = Collapse(events);
-  if (!batch.posts.empty()) UpsertPosts(sql, batch.posts);
+  if (!batch.posts.empty()) UpsertPosts(sql, batch);
   if (batch.comments.empty()) return;
   Exec(sql, "query_render_posts", RenderPostsSql(), UpsertComments(sql, batch));
 }
