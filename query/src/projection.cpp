@@ -17,6 +17,9 @@
 namespace blog::query {
 namespace {
 
+constexpr int kPostLockSpace = 72'2001;  // first key of the posts' advisory locks
+constexpr int kLockBuckets = 1024;
+
 struct PostRow {
   std::string_view id;
   std::string_view title;
@@ -204,10 +207,28 @@ std::string UpsertComments(pqxx::work& sql, const Collapsed& batch) {
   return render.Take();
 }
 
+// Serializes the transactions that render the same post: each renders from a snapshot taken
+// after this, so it sees every comment committed by the others (without the lock, two comments
+// of one post applied at once by two listeners would each render the post without the other's).
+// Posts share kLockBuckets advisory locks, taken in order (no deadlock among them), so that a
+// batch of thousands of posts holds a bounded number of locks.
+void LockPosts(pqxx::work& sql, const Collapsed& batch) {
+  static const std::string lock_sql =
+      "SELECT count(pg_advisory_xact_lock(" + std::to_string(kPostLockSpace) +
+      ", b)) FROM (SELECT DISTINCT abs(hashtext(id::text) % " + std::to_string(kLockBuckets) +
+      ") AS b FROM unnest($1::uuid[]) AS id ORDER BY b) AS buckets";
+  PgArray ids;
+  for (const auto& p : batch.posts) ids.Add(p.id);
+  for (const auto& c : batch.comments) ids.Add(c.post_id);
+  Exec(sql, "query_lock_posts", lock_sql, ids.Take());
+}
+
 }  // namespace
 
 void ApplyAll(pqxx::work& sql, const std::vector<SequencedEvent>& events) {
   const Collapsed batch = Collapse(events);
+  if (batch.posts.empty() && batch.comments.empty()) return;
+  LockPosts(sql, batch);
   if (!batch.posts.empty()) UpsertPosts(sql, batch);
   if (batch.comments.empty()) return;
   Exec(sql, "query_render_posts", RenderPostsSql(), UpsertComments(sql, batch));
