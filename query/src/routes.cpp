@@ -2,6 +2,8 @@
 // prepared statement outside any transaction, no JSON built per request.
 #include <functional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "common/ids.hpp"
 
@@ -12,6 +14,9 @@ namespace blog::query {
 namespace {
 
 constexpr std::int64_t kMaxPage = 1000;  // GET /posts?limit=
+// Where a post's document spells its id: {"id":"<uuid>",...
+constexpr std::size_t kIdOffset = sizeof(R"({"id":")") - 1;
+constexpr std::size_t kUuidLength = 36;
 
 // A stored document, or the post rendered now when it has none.
 std::string DocOrRenderSql() {
@@ -57,7 +62,7 @@ HttpResponse ListPosts(Database& db, const HttpRequest& request) {
   // The inner constant LIMIT (the largest page + 1) keeps the generic plan on the index: with
   // only LIMIT $2 PostgreSQL assumes a tenth of a large table and sorts a sequential scan.
   static const std::string sql =
-      "SELECT p.id, " + DocOrRenderSql() +
+      "SELECT " + DocOrRenderSql() +
       ", p.created_seq FROM (SELECT id, title, doc, created_seq FROM posts "
       "WHERE title IS NOT NULL AND created_seq < $1 ORDER BY created_seq DESC LIMIT " +
       std::to_string(kMaxPage + 1) + ") AS p ORDER BY p.created_seq DESC LIMIT $2";
@@ -65,21 +70,27 @@ HttpResponse ListPosts(Database& db, const HttpRequest& request) {
   const auto cursor = QueryInt(request, "cursor", INT64_MAX, 1, INT64_MAX);
   const auto rows = Query(db, "query_list_posts", sql, cursor, limit + 1);
   const auto shown = std::min(rows.size(), static_cast<std::size_t>(limit));
+  std::vector<std::string_view> docs;
+  docs.reserve(shown);
   std::size_t size = 2;
-  for (std::size_t i = 0; i < shown; ++i) size += rows[i][0].size() + rows[i][1].size() + 4;
+  for (std::size_t i = 0; i < shown; ++i) {
+    const pqxx::field doc = rows[i][0];
+    docs.emplace_back(doc.c_str(), doc.size());
+    size += kUuidLength + docs.back().size() + 4;
+  }
   std::string body;
   body.reserve(size);
   body += '{';
-  for (std::size_t i = 0; i < shown; ++i) {
-    if (i > 0) body += ',';
+  for (const auto doc : docs) {
+    if (body.size() > 1) body += ',';
     body += '"';
-    body.append(rows[i][0].c_str(), rows[i][0].size());
+    body.append(doc.substr(kIdOffset, kUuidLength));  // the key: the document's own id
     body += "\":";
-    body.append(rows[i][1].c_str(), rows[i][1].size());
+    body.append(doc);
   }
   body += '}';
   auto response = WithETag(request, HttpResponse::Json(200, std::move(body)));
-  if (rows.size() > shown) response.headers.emplace_back("X-Next-Cursor", rows[shown - 1][2].c_str());
+  if (rows.size() > shown) response.headers.emplace_back("X-Next-Cursor", rows[shown - 1][1].c_str());
   return response;
 }
 
@@ -92,8 +103,7 @@ HttpResponse GetPost(Database& db, const HttpRequest& request) {
   if (rows.empty()) throw NotFoundError("post " + id + " not found");
   std::string body(rows[0][0].c_str(), rows[0][0].size());
   // The document spells the id as stored (lower case); the response echoes the request's.
-  constexpr std::size_t kIdOffset = sizeof(R"({"id":")") - 1;
-  body.replace(kIdOffset, id.size(), id);
+  body.replace(kIdOffset, kUuidLength, id);
   return WithETag(request, HttpResponse::Json(200, std::move(body)));
 }
 
