@@ -23,9 +23,9 @@ std::string PostDocSql(std::string_view id_sql, std::string_view title_sql, DocL
   return "(SELECT CASE WHEN count(*) <= " + max + " THEN " + head +
          " || coalesce(string_agg(first.doc, ',' ORDER BY first.created_seq), '') || ']}' END "
          "FROM (SELECT " +
-         std::string(kCommentSql) + " AS doc, cm.created_seq FROM comments cm WHERE cm.post_id = " +
-         id + " ORDER BY cm.created_seq LIMIT " + std::to_string(kMaxStoredComments + 1) +
-         ") first)";
+         std::string(kCommentSql) +
+         " AS doc, cm.created_seq FROM comments cm WHERE cm.post_id = " + id +
+         " ORDER BY cm.created_seq LIMIT " + std::to_string(kMaxStoredComments + 1) + ") first)";
 }
 
 }  // namespace blog::query

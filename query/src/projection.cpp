@@ -151,9 +151,9 @@ constexpr std::string_view kUpsertCommentsSql =
     "RETURNING c.post_id";
 
 const std::string& RenderPostsSql() {
-  static const std::string sql = "UPDATE posts AS p SET doc = " +
-                                 PostDocSql("p.id", "p.title", DocLimit::kCapped) +
-                                 " WHERE p.id = ANY($1::uuid[]) AND p.title IS NOT NULL";
+  static const std::string sql =
+      "UPDATE posts AS p SET doc = " + PostDocSql("p.id", "p.title", DocLimit::kCapped) +
+      " WHERE p.id = ANY($1::uuid[]) AND p.title IS NOT NULL";
   return sql;
 }
 

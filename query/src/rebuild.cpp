@@ -152,6 +152,27 @@ class Applier {
   std::thread thread_;  // last: starts once the members above exist
 };
 
+// The valid events of `messages`; counts the others in `undecodable`.
+Batch Decode(const std::vector<StoredMessage>& messages, std::uint64_t& undecodable) {
+  Batch batch;
+  batch.reserve(messages.size());
+  for (const auto& msg : messages) {
+    DecodedEvent decoded;
+    try {
+      decoded = DecodeEvent(msg.data);
+    } catch (const DecodeError&) {
+      ++undecodable;  // the listeners dead-letter these; the model skips them
+      continue;
+    }
+    if (!HasValidIds(decoded.event)) {
+      ++undecodable;  // PostgreSQL would refuse the whole batch for it
+      continue;
+    }
+    batch.push_back({std::move(decoded.meta.id), std::move(decoded.event), msg.sequence});
+  }
+  return batch;
+}
+
 }  // namespace
 
 std::uint64_t Rebuild(Database& db, NatsClient& nats, std::ostream& progress) {
@@ -179,23 +200,7 @@ std::uint64_t Rebuild(Database& db, NatsClient& nats, std::ostream& progress) {
     Applier applier(db);
     ReadStream(nats, kEventStream, kEventSubjects, 1, kBatchSize,
                [&](const std::vector<StoredMessage>& messages) {
-                 Batch batch;
-                 batch.reserve(messages.size());
-                 for (const auto& msg : messages) {
-                   DecodedEvent decoded;
-                   try {
-                     decoded = DecodeEvent(msg.data);
-                   } catch (const DecodeError&) {
-                     ++undecodable;  // the listeners dead-letter these; the model skips them
-                     continue;
-                   }
-                   if (!HasValidIds(decoded.event)) {
-                     ++undecodable;  // PostgreSQL would refuse the whole batch for it
-                     continue;
-                   }
-                   batch.push_back(
-                       {std::move(decoded.meta.id), std::move(decoded.event), msg.sequence});
-                 }
+                 Batch batch = Decode(messages, undecodable);
                  if (!batch.empty()) applier.Push(std::move(batch));
                  // Progress counts what was read: applying runs at most kQueuedBatches behind.
                  read += messages.size();

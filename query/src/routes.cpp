@@ -25,8 +25,7 @@ std::string DocOrRenderSql() {
 
 // Runs the statement `name` (prepared once per connection) alone on a pooled connection.
 template <typename... Args>
-pqxx::result Query(Database& db, const std::string& name, const std::string& sql,
-                   Args&&... args) {
+pqxx::result Query(Database& db, const std::string& name, const std::string& sql, Args&&... args) {
   pqxx::result out;
   db.WithConnection([&](pqxx::connection& conn) {
     // Generic plans: with custom ones (PostgreSQL's choice for the listing's LIMIT $2) every
@@ -90,7 +89,8 @@ HttpResponse ListPosts(Database& db, const HttpRequest& request) {
   }
   body += '}';
   auto response = WithETag(request, HttpResponse::Json(200, std::move(body)));
-  if (rows.size() > shown) response.headers.emplace_back("X-Next-Cursor", rows[shown - 1][1].c_str());
+  if (rows.size() > shown)
+    response.headers.emplace_back("X-Next-Cursor", rows[shown - 1][1].c_str());
   return response;
 }
 

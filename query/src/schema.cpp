@@ -51,8 +51,9 @@ ALTER TABLE posts ADD COLUMN doc text;
 )sql";
 
 std::string DocumentsMigration() {
-  return std::string(kDocuments) + "UPDATE posts AS p SET doc = " +
-         PostDocSql("p.id", "p.title", DocLimit::kCapped) + " WHERE p.title IS NOT NULL;\n";
+  return std::string(kDocuments) +
+         "UPDATE posts AS p SET doc = " + PostDocSql("p.id", "p.title", DocLimit::kCapped) +
+         " WHERE p.title IS NOT NULL;\n";
 }
 
 }  // namespace
