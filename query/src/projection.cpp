@@ -134,21 +134,39 @@ const std::string& UpsertPostsSql() {
   return sql;
 }
 
-constexpr std::string_view kUpsertCommentsSql =
-    // A comment may arrive before its post: a placeholder post (no title, not listed) holds it.
-    "WITH placeholders AS (INSERT INTO posts (id) SELECT unnest($1::uuid[]) "
-    "ON CONFLICT (id) DO NOTHING) "
-    "INSERT INTO comments AS c (id, post_id, content, status, version, created_seq) "
-    "SELECT * FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::bigint[], "
-    "$7::bigint[]) "
-    // Content and status follow the newest version; the position is the earliest event
-    // seen (CommentCreated), whatever order the events arrive in.
-    "ON CONFLICT (id) DO UPDATE SET "
-    "content = CASE WHEN c.version < EXCLUDED.version THEN EXCLUDED.content ELSE c.content END, "
-    "status = CASE WHEN c.version < EXCLUDED.version THEN EXCLUDED.status ELSE c.status END, "
-    "version = GREATEST(c.version, EXCLUDED.version), "
-    "created_seq = LEAST(c.created_seq, EXCLUDED.created_seq) "
-    "RETURNING c.post_id";
+// Takes the advisory locks of the posts in the uuid[] parameter `ids_param` (see LockPosts);
+// yields one row.
+std::string LockSql(std::string_view ids_param) {
+  return "SELECT count(pg_advisory_xact_lock(" + std::to_string(kPostLockSpace) +
+         ", b)) AS n FROM (SELECT DISTINCT abs(hashtext(id::text) % " +
+         std::to_string(kLockBuckets) + ") AS b FROM unnest(" + std::string(ids_param) +
+         "::uuid[]) AS id ORDER BY b) AS buckets";
+}
+
+const std::string& UpsertCommentsSql() {
+  static const std::string sql =
+      // The locks come first (the WHERE's InitPlan runs before any row is inserted), so the
+      // render statement that follows sees every comment of these posts committed by others.
+      "WITH locked AS (" + LockSql("$3") +
+      "), "
+      // A comment may arrive before its post: a placeholder post (no title, not listed) holds
+      // it.
+      "placeholders AS (INSERT INTO posts (id) SELECT unnest($1::uuid[]) "
+      "ON CONFLICT (id) DO NOTHING) "
+      "INSERT INTO comments AS c (id, post_id, content, status, version, created_seq) "
+      "SELECT * FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::bigint[], "
+      "$7::bigint[]) AS u WHERE (SELECT n FROM locked) >= 0 "
+      // Content and status follow the newest version; the position is the earliest event
+      // seen (CommentCreated), whatever order the events arrive in.
+      "ON CONFLICT (id) DO UPDATE SET "
+      "content = CASE WHEN c.version < EXCLUDED.version THEN EXCLUDED.content ELSE c.content "
+      "END, "
+      "status = CASE WHEN c.version < EXCLUDED.version THEN EXCLUDED.status ELSE c.status END, "
+      "version = GREATEST(c.version, EXCLUDED.version), "
+      "created_seq = LEAST(c.created_seq, EXCLUDED.created_seq) "
+      "RETURNING c.post_id";
+  return sql;
+}
 
 const std::string& RenderPostsSql() {
   static const std::string sql =
@@ -192,10 +210,9 @@ std::string UpsertComments(pqxx::work& sql, const Collapsed& batch) {
     versions.Add(c.version);
     seqs.Add(c.seq);
   }
-  static const std::string upsert(kUpsertCommentsSql);
   const auto changed =
-      Exec(sql, "query_upsert_comments", upsert, placeholders.Take(), ids.Take(), post_ids.Take(),
-           contents.Take(), statuses.Take(), versions.Take(), seqs.Take());
+      Exec(sql, "query_upsert_comments", UpsertCommentsSql(), placeholders.Take(), ids.Take(),
+           post_ids.Take(), contents.Take(), statuses.Take(), versions.Take(), seqs.Take());
   IdIndex posts;
   posts.reserve(changed.size() + batch.posts.size());
   for (const auto& row : changed) posts.try_emplace(row[0].c_str(), 0);
@@ -213,10 +230,7 @@ std::string UpsertComments(pqxx::work& sql, const Collapsed& batch) {
 // Posts share kLockBuckets advisory locks, taken in order (no deadlock among them), so that a
 // batch of thousands of posts holds a bounded number of locks.
 void LockPosts(pqxx::work& sql, const Collapsed& batch) {
-  static const std::string lock_sql =
-      "SELECT count(pg_advisory_xact_lock(" + std::to_string(kPostLockSpace) +
-      ", b)) FROM (SELECT DISTINCT abs(hashtext(id::text) % " + std::to_string(kLockBuckets) +
-      ") AS b FROM unnest($1::uuid[]) AS id ORDER BY b) AS buckets";
+  static const std::string lock_sql = LockSql("$1");
   PgArray ids;
   for (const auto& p : batch.posts) ids.Add(p.id);
   for (const auto& c : batch.comments) ids.Add(c.post_id);
@@ -227,9 +241,11 @@ void LockPosts(pqxx::work& sql, const Collapsed& batch) {
 
 void ApplyAll(pqxx::work& sql, const std::vector<SequencedEvent>& events) {
   const Collapsed batch = Collapse(events);
-  if (batch.posts.empty() && batch.comments.empty()) return;
-  LockPosts(sql, batch);
-  if (!batch.posts.empty()) UpsertPosts(sql, batch);
+  if (!batch.posts.empty()) {
+    // Its own statement: the upsert renders, so its snapshot must come after the locks.
+    LockPosts(sql, batch);
+    UpsertPosts(sql, batch);
+  }
   if (batch.comments.empty()) return;
   Exec(sql, "query_render_posts", RenderPostsSql(), UpsertComments(sql, batch));
 }
