@@ -37,7 +37,9 @@ using Batch = std::vector<Decoded>;
 std::uint64_t ApplyBatch(Tx& tx, const Batch& batch) {
   auto& sql = tx.Sql();
   // A crashed rebuild is simply run again, so its commits need not wait for the WAL flush.
-  sql.exec("SET LOCAL synchronous_commit = off");
+  // No JIT: the batch statements' estimates pass its threshold, and compiling them costs more
+  // than it saves.
+  sql.exec("SET LOCAL synchronous_commit = off; SET LOCAL jit = off");
   // Sorted, so that the inserts walk the inbox index in order rather than at random.
   std::vector<std::string_view> ids;
   ids.reserve(batch.size());

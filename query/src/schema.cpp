@@ -48,16 +48,6 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
 $$;
 -- The post's JSON document; NULL: render on read (placeholder, many comments, bulk-loaded).
 ALTER TABLE posts ADD COLUMN doc text;
--- Every statement of this service is prepared and runs in micro- to milliseconds. With custom
--- plans (PostgreSQL's choice for most of them) each execution re-plans and re-inlines
--- query_json_string, a third of the reads' CPU; JIT would compile for milliseconds. New sessions
--- get the defaults, this one the settings.
-DO $$ BEGIN
-  EXECUTE format('ALTER DATABASE %I SET plan_cache_mode = force_generic_plan', current_database());
-  EXECUTE format('ALTER DATABASE %I SET jit = off', current_database());
-END $$;
-SET plan_cache_mode = force_generic_plan;
-SET jit = off;
 )sql";
 
 std::string DocumentsMigration() {
