@@ -14,18 +14,15 @@ std::string PostDocSql(std::string_view id_sql, std::string_view title_sql, DocL
   const std::string head = R"sql('{"id":"' || )sql" + id +
                            R"sql( || '","title":' || query_json_string()sql" +
                            std::string(title_sql) + R"sql() || ',"comments":[')sql";
-  if (limit == DocLimit::kUncapped) {
-    return head + " || coalesce((SELECT string_agg(" + std::string(kCommentSql) +
-           ", ',' ORDER BY cm.created_seq) FROM comments cm WHERE cm.post_id = " + id +
-           "), '') || ']}'";
-  }
-  const std::string max = std::to_string(kMaxStoredComments);
-  return "(SELECT CASE WHEN count(*) <= " + max + " THEN " + head +
-         " || coalesce(string_agg(first.doc, ',' ORDER BY first.created_seq), '') || ']}' END "
-         "FROM (SELECT " +
-         std::string(kCommentSql) +
-         " AS doc, cm.created_seq FROM comments cm WHERE cm.post_id = " + id +
-         " ORDER BY cm.created_seq LIMIT " + std::to_string(kMaxStoredComments + 1) + ") first)";
+  const std::string whole =
+      head + " || coalesce((SELECT string_agg(" + std::string(kCommentSql) +
+      ", ',' ORDER BY cm.created_seq) FROM comments cm WHERE cm.post_id = " + id + "), '') || ']}'";
+  if (limit == DocLimit::kUncapped) return whole;
+  // Counts at most kMaxStoredComments + 1 index entries first, so that each comment on a busy
+  // post costs no rendering at all.
+  return "CASE WHEN (SELECT count(*) FROM (SELECT FROM comments cm WHERE cm.post_id = " + id +
+         " LIMIT " + std::to_string(kMaxStoredComments + 1) +
+         ") AS first) <= " + std::to_string(kMaxStoredComments) + " THEN " + whole + " END";
 }
 
 }  // namespace blog::query
