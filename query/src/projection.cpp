@@ -1,74 +1,269 @@
+// The projection, set-based: a batch of events becomes at most three statements whatever its
+// size, so the live listener (one event) and the rebuild (thousands) share one code path.
+//
+// Every statement merges with the stored row exactly as the per-event rules do (newest version
+// wins, ties keep the first; a comment keeps its earliest sequence and first post), and those
+// rules are associative, so the batch is first collapsed in C++ to one row per entity (a
+// multi-row ON CONFLICT DO UPDATE may not touch a row twice) and then merged in one go.
+#include <algorithm>
+#include <unordered_map>
+
+#include "common/ids.hpp"
+
+#include "pg_array.hpp"
+#include "post_doc.hpp"
 #include "query.hpp"
 
 namespace blog::query {
-
-const std::vector<Migration>& Migrations() {
-  static const std::vector<Migration> migrations = {
-      {1, R"sql(
-CREATE TABLE posts (
-  id          uuid PRIMARY KEY,
-  title       text,             -- NULL: placeholder, the post's own event has not arrived yet
-  version     bigint NOT NULL DEFAULT -1,
-  created_seq bigint            -- stream sequence of PostCreated: the listing order
-);
-CREATE INDEX posts_newest_first ON posts (created_seq DESC) WHERE title IS NOT NULL;
-CREATE TABLE comments (
-  id          uuid PRIMARY KEY,
-  post_id     uuid NOT NULL,
-  content     text NOT NULL,
-  status      text NOT NULL,
-  version     bigint NOT NULL,
-  created_seq bigint NOT NULL
-);
-CREATE INDEX comments_by_post ON comments (post_id, created_seq);
-)sql"},
-  };
-  return migrations;
-}
-
 namespace {
 
-void ApplyPost(pqxx::work& sql, const PostCreated& e, std::uint64_t seq) {
-  sql.exec_params(
-      "INSERT INTO posts (id, title, version, created_seq) VALUES ($1, $2, $3, $4) "
-      "ON CONFLICT (id) DO UPDATE SET title = EXCLUDED.title, version = EXCLUDED.version, "
-      "created_seq = EXCLUDED.created_seq "
-      "WHERE posts.title IS NULL OR posts.version < EXCLUDED.version",
-      e.id, e.title, e.version, static_cast<std::int64_t>(seq));
+constexpr int kPostLockSpace = 72'2001;  // first key of the posts' advisory locks
+constexpr int kLockBuckets = 1024;
+
+struct PostRow {
+  std::string_view id;
+  std::string_view title;
+  std::int64_t version;
+  std::int64_t seq;
+};
+
+struct CommentRow {
+  std::string_view id;
+  std::string_view post_id;
+  std::string_view content;
+  std::string_view status;
+  std::int64_t version;
+  std::int64_t seq;
+};
+
+// Entity ids (UUIDs, any letter case) to row numbers; the views point into the events.
+struct IdHash {
+  std::size_t operator()(std::string_view id) const {
+    std::size_t h = 14695981039346656037ULL;
+    for (const char c : id) h = (h ^ static_cast<unsigned char>(c | 0x20)) * 1099511628211ULL;
+    return h;
+  }
+};
+struct IdEqual {
+  bool operator()(std::string_view a, std::string_view b) const {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      if ((a[i] | 0x20) != (b[i] | 0x20)) return false;  // exact for hex digits and '-'
+    }
+    return true;
+  }
+};
+using IdIndex = std::unordered_map<std::string_view, std::size_t, IdHash, IdEqual>;
+
+// One row per entity, in order of first appearance, merged as the per-event rules would.
+struct Collapsed {
+  std::vector<PostRow> posts;
+  std::vector<bool> post_has_comments;  // rendered after the comments, not at the upsert
+  std::vector<CommentRow> comments;
+  std::vector<std::string_view> placeholder_posts;  // comments' posts not among `posts`, once
+};
+
+template <typename Row>
+Row* Slot(IdIndex& index, std::vector<Row>& rows, std::string_view id) {
+  const auto [it, fresh] = index.try_emplace(id, rows.size());
+  return fresh ? nullptr : &rows[it->second];
 }
 
-void ApplyComment(pqxx::work& sql, const std::string& id, const std::string& post_id,
-                  const std::string& content, CommentStatus status, std::int64_t version,
-                  std::uint64_t seq) {
-  sql.exec_params("INSERT INTO posts (id) VALUES ($1) ON CONFLICT (id) DO NOTHING", post_id);
-  sql.exec_params(
-      "INSERT INTO comments (id, post_id, content, status, version, created_seq) "
-      "VALUES ($1, $2, $3, $4, $5, $6) "
+void AddComment(std::vector<CommentRow>& comments, IdIndex& index, const CommentRow& row) {
+  CommentRow* stored = Slot(index, comments, row.id);
+  if (stored == nullptr) {
+    comments.push_back(row);
+    return;
+  }
+  if (stored->version < row.version) {
+    stored->content = row.content;
+    stored->status = row.status;
+    stored->version = row.version;
+  }
+  stored->seq = std::min(stored->seq, row.seq);
+}
+
+Collapsed Collapse(const std::vector<SequencedEvent>& events) {
+  Collapsed out;
+  IdIndex post_index;
+  IdIndex comment_index;
+  IdIndex commented_posts;
+  post_index.reserve(events.size());
+  comment_index.reserve(events.size());
+  commented_posts.reserve(events.size());
+  const auto add_comment = [&](const auto& c, std::int64_t seq) {
+    commented_posts.try_emplace(c.post_id, 0);
+    AddComment(out.comments, comment_index,
+               {c.id, c.post_id, c.content, ToString(c.status), c.version, seq});
+  };
+  for (const auto& [event, sequence] : events) {
+    const auto seq = static_cast<std::int64_t>(sequence);
+    if (const auto* p = std::get_if<PostCreated>(event)) {
+      PostRow* stored = Slot(post_index, out.posts, p->id);
+      if (stored == nullptr) {
+        out.posts.push_back({p->id, p->title, p->version, seq});
+      } else if (stored->version < p->version) {
+        *stored = {p->id, p->title, p->version, seq};
+      }
+    } else if (const auto* c = std::get_if<CommentCreated>(event)) {
+      add_comment(*c, seq);
+    } else if (const auto* u = std::get_if<CommentUpdated>(event)) {
+      add_comment(*u, seq);
+    }
+    // CommentModerated is the comments service's business; the read model ignores it.
+  }
+  for (const auto& p : out.posts) out.post_has_comments.push_back(commented_posts.count(p.id) > 0);
+  for (const auto& [post_id, unused] : commented_posts) {
+    // A post upserted in this batch exists already: no placeholder needed.
+    if (post_index.count(post_id) == 0) out.placeholder_posts.push_back(post_id);
+  }
+  return out;
+}
+
+const std::string& UpsertPostsSql() {
+  static const std::string sql =
+      "INSERT INTO posts AS p (id, title, version, created_seq, doc) "
+      "SELECT u.id, u.title, u.version, u.seq, CASE WHEN u.render THEN " +
+      PostDocSql("u.id", "u.title", DocLimit::kCapped) +
+      " END FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::bigint[], $5::boolean[]) "
+      "AS u(id, title, version, seq, render) "
+      // A placeholder takes the post's fields; otherwise only a newer version replaces them.
+      "ON CONFLICT (id) DO UPDATE SET title = EXCLUDED.title, version = EXCLUDED.version, "
+      "created_seq = EXCLUDED.created_seq, doc = EXCLUDED.doc "
+      "WHERE p.title IS NULL OR p.version < EXCLUDED.version";
+  return sql;
+}
+
+// Takes the advisory locks of the posts in the uuid[] parameter `ids_param` (see LockPosts);
+// yields one row.
+std::string LockSql(std::string_view ids_param) {
+  return "SELECT count(pg_advisory_xact_lock(" + std::to_string(kPostLockSpace) +
+         ", b)) AS n FROM (SELECT DISTINCT abs(hashtext(id::text) % " +
+         std::to_string(kLockBuckets) + ") AS b FROM unnest(" + std::string(ids_param) +
+         "::uuid[]) AS id ORDER BY b) AS buckets";
+}
+
+const std::string& UpsertCommentsSql() {
+  static const std::string sql =
+      // The locks come first (the WHERE's InitPlan runs before any row is inserted), so the
+      // render statement that follows sees every comment of these posts committed by others.
+      "WITH locked AS (" + LockSql("$3") +
+      "), "
+      // A comment may arrive before its post: a placeholder post (no title, not listed) holds
+      // it.
+      "placeholders AS (INSERT INTO posts (id) SELECT unnest($1::uuid[]) "
+      "ON CONFLICT (id) DO NOTHING) "
+      "INSERT INTO comments AS c (id, post_id, content, status, version, created_seq) "
+      "SELECT * FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::bigint[], "
+      "$7::bigint[]) AS u WHERE (SELECT n FROM locked) >= 0 "
       // Content and status follow the newest version; the position is the earliest event
       // seen (CommentCreated), whatever order the events arrive in.
       "ON CONFLICT (id) DO UPDATE SET "
-      "content = CASE WHEN comments.version < EXCLUDED.version THEN EXCLUDED.content "
-      "ELSE comments.content END, "
-      "status = CASE WHEN comments.version < EXCLUDED.version THEN EXCLUDED.status "
-      "ELSE comments.status END, "
-      "version = GREATEST(comments.version, EXCLUDED.version), "
-      "created_seq = LEAST(comments.created_seq, EXCLUDED.created_seq)",
-      id, post_id, content, std::string(ToString(status)), version, static_cast<std::int64_t>(seq));
+      "content = CASE WHEN c.version < EXCLUDED.version THEN EXCLUDED.content ELSE c.content "
+      "END, "
+      "status = CASE WHEN c.version < EXCLUDED.version THEN EXCLUDED.status ELSE c.status END, "
+      "version = GREATEST(c.version, EXCLUDED.version), "
+      "created_seq = LEAST(c.created_seq, EXCLUDED.created_seq) "
+      "RETURNING c.post_id";
+  return sql;
+}
+
+const std::string& RenderPostsSql() {
+  static const std::string sql =
+      "UPDATE posts AS p SET doc = " + PostDocSql("p.id", "p.title", DocLimit::kCapped) +
+      " WHERE p.id = ANY($1::uuid[]) AND p.title IS NOT NULL";
+  return sql;
+}
+
+// Runs `sql_text` as a statement prepared once per connection (libpqxx registers it with the
+// server on first use; redefining it with the same text is a no-op).
+template <typename... Args>
+pqxx::result Exec(pqxx::work& sql, const std::string& name, const std::string& sql_text,
+                  Args&&... args) {
+  sql.conn().prepare(name, sql_text);
+  return sql.exec_prepared(name, std::forward<Args>(args)...);
+}
+
+void UpsertPosts(pqxx::work& sql, const Collapsed& batch) {
+  PgArray ids, titles, versions, seqs, render;
+  for (std::size_t i = 0; i < batch.posts.size(); ++i) {
+    const auto& p = batch.posts[i];
+    ids.Add(p.id);
+    titles.Add(p.title);
+    versions.Add(p.version);
+    seqs.Add(p.seq);
+    render.Add(batch.post_has_comments[i] ? "f" : "t");
+  }
+  Exec(sql, "query_upsert_posts", UpsertPostsSql(), ids.Take(), titles.Take(), versions.Take(),
+       seqs.Take(), render.Take());
+}
+
+// Returns the posts to render: those whose comments changed, and those upserted without.
+std::string UpsertComments(pqxx::work& sql, const Collapsed& batch) {
+  PgArray placeholders, ids, post_ids, contents, statuses, versions, seqs;
+  for (const auto& id : batch.placeholder_posts) placeholders.Add(id);
+  for (const auto& c : batch.comments) {
+    ids.Add(c.id);
+    post_ids.Add(c.post_id);
+    contents.Add(c.content);
+    statuses.Add(c.status);
+    versions.Add(c.version);
+    seqs.Add(c.seq);
+  }
+  const auto changed =
+      Exec(sql, "query_upsert_comments", UpsertCommentsSql(), placeholders.Take(), ids.Take(),
+           post_ids.Take(), contents.Take(), statuses.Take(), versions.Take(), seqs.Take());
+  IdIndex posts;
+  posts.reserve(changed.size() + batch.posts.size());
+  for (const auto& row : changed) posts.try_emplace(row[0].c_str(), 0);
+  for (std::size_t i = 0; i < batch.posts.size(); ++i) {
+    if (batch.post_has_comments[i]) posts.try_emplace(batch.posts[i].id, 0);
+  }
+  PgArray render;
+  for (const auto& [id, unused] : posts) render.Add(id);
+  return render.Take();
+}
+
+// Serializes the transactions that render the same post: each renders from a snapshot taken
+// after this, so it sees every comment committed by the others (without the lock, two comments
+// of one post applied at once by two listeners would each render the post without the other's).
+// Posts share kLockBuckets advisory locks, taken in order (no deadlock among them), so that a
+// batch of thousands of posts holds a bounded number of locks.
+void LockPosts(pqxx::work& sql, const Collapsed& batch) {
+  static const std::string lock_sql = LockSql("$1");
+  PgArray ids;
+  for (const auto& p : batch.posts) ids.Add(p.id);
+  for (const auto& c : batch.comments) ids.Add(c.post_id);
+  Exec(sql, "query_lock_posts", lock_sql, ids.Take());
 }
 
 }  // namespace
 
-void Apply(pqxx::work& sql, const AnyEvent& event, std::uint64_t sequence) {
-  if (const auto* post = std::get_if<PostCreated>(&event)) {
-    ApplyPost(sql, *post, sequence);
-  } else if (const auto* created = std::get_if<CommentCreated>(&event)) {
-    ApplyComment(sql, created->id, created->post_id, created->content, created->status,
-                 created->version, sequence);
-  } else if (const auto* updated = std::get_if<CommentUpdated>(&event)) {
-    ApplyComment(sql, updated->id, updated->post_id, updated->content, updated->status,
-                 updated->version, sequence);
+void ApplyAll(pqxx::work& sql, const std::vector<SequencedEvent>& events) {
+  const Collapsed batch = Collapse(events);
+  if (!batch.posts.empty()) {
+    // Its own statement: the upsert renders, so its snapshot must come after the locks.
+    LockPosts(sql, batch);
+    UpsertPosts(sql, batch);
   }
-  // CommentModerated is the comments service's business; the read model ignores it.
+  if (batch.comments.empty()) return;
+  Exec(sql, "query_render_posts", RenderPostsSql(), UpsertComments(sql, batch));
+}
+
+bool HasValidIds(const AnyEvent& event) {
+  return std::visit(
+      [](const auto& e) {
+        if constexpr (requires { e.post_id; }) {
+          return IsUuid(e.id) && IsUuid(e.post_id);
+        } else {
+          return IsUuid(e.id);
+        }
+      },
+      event);
+}
+
+void Apply(pqxx::work& sql, const AnyEvent& event, std::uint64_t sequence) {
+  ApplyAll(sql, {{&event, sequence}});
 }
 
 }  // namespace blog::query

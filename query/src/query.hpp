@@ -20,8 +20,22 @@ const std::vector<Migration>& Migrations();
 // The projection. Idempotent and order-independent: an entity's event applies only when its
 // version is newer than the stored one, and a comment arriving before its post creates a
 // placeholder post (no title, not listed) that PostCreated later fills in. `sequence` is the
-// event's stream sequence, used to order posts newest first.
+// event's stream sequence, used to order posts newest first. Also keeps each changed post's
+// JSON document (post_doc.hpp) current. Throws pqxx errors (e.g. an id that is not a UUID).
 void Apply(pqxx::work& sql, const AnyEvent& event, std::uint64_t sequence);
+
+// An event and its stream sequence; `event` is borrowed.
+struct SequencedEvent {
+  const AnyEvent* event;
+  std::uint64_t sequence;
+};
+
+// Applies `events` (in stream order, event ids already deduplicated) with at most three
+// statements in all, leaving the same read model as Apply on each in turn.
+void ApplyAll(pqxx::work& sql, const std::vector<SequencedEvent>& events);
+
+// True when every id the projection stores from `event` is a UUID (else PostgreSQL refuses it).
+bool HasValidIds(const AnyEvent& event);
 
 // Applies the event type `E` through the projection.
 template <typename E>
