@@ -36,25 +36,13 @@ class RecordingListener final : public Listener<PostCreated> {
   std::atomic<int> failures_left_;
 };
 
-struct Fixture {
-  test::NatsServer server;
-  test::TempDatabase pg;
-  NatsClient nats{NatsSettings{.urls = {server.url()},
-                               .user = {},
-                               .password = {},
-                               .stream_replicas = 1,
-                               .file_storage = true,
-                               .duplicate_window = 2min,
-                               .client_name = "test"}};
-  Database db{pg.url(), 4, "/test"};
+struct Fixture : test::Servers {
   ListenerSettings settings{
       .ack_wait = 2s, .max_deliver = 3, .retry_base = 50ms, .retry_max = 200ms, .batch = 64};
 
-  Fixture() {
-    REQUIRE(nats.WaitConnected(5s));
-    nats.EnsureStreams();
-    db.Migrate("test", {{1, "CREATE TABLE seen (event_id text, post_id text, title text)"}});
-  }
+  Fixture()
+      : Servers("test", "test",
+                {{1, "CREATE TABLE seen (event_id text, post_id text, title text)"}}) {}
 
   ListenerContext Context(const std::string& service) {
     return ListenerContext{service, nats, db, settings, false};

@@ -52,28 +52,15 @@ std::vector<Stored> ShuffledWithDuplicates(std::vector<Stored> events, unsigned 
   return events;
 }
 
-struct Node {
-  test::NatsServer server;
-  test::TempDatabase pg;
-  NatsClient nats{NatsSettings{.urls = {server.url()},
-                               .user = {},
-                               .password = {},
-                               .stream_replicas = 1,
-                               .file_storage = true,
-                               .duplicate_window = 2min,
-                               .client_name = "ordering"}};
-  Database db{pg.url(), 4, "/test"};
+struct Node : test::Servers {
   ListenerContext context{
       "svc", nats, db,
       ListenerSettings{
           .ack_wait = 5s, .max_deliver = 3, .retry_base = 50ms, .retry_max = 200ms, .batch = 64},
       false};
 
-  explicit Node(const std::vector<Migration>& migrations, const std::string& component) {
-    REQUIRE(nats.WaitConnected(5s));
-    nats.EnsureStreams();
-    db.Migrate(component, migrations);
-  }
+  explicit Node(const std::vector<Migration>& migrations, const std::string& component)
+      : Servers("ordering", component, migrations) {}
 
   void Publish(const std::vector<Stored>& events) {
     for (const auto& e : events) {

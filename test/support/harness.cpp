@@ -234,4 +234,21 @@ std::string ReadFile(const std::string& path) {
   return ss.str();
 }
 
+Servers::Servers(const std::string& client_name, const std::string& component,
+                 const std::vector<Migration>& migrations)
+    : nats(NatsSettings{.urls = {server.url()},
+                        .user = {},
+                        .password = {},
+                        .stream_replicas = 1,
+                        .file_storage = true,
+                        .duplicate_window = std::chrono::minutes(2),
+                        .client_name = client_name}),
+      db(pg.url(), 4, "/test") {
+  if (!nats.WaitConnected(std::chrono::seconds(5))) {
+    throw std::runtime_error("the test's nats-server did not take a client within 5 s");
+  }
+  nats.EnsureStreams();
+  db.Migrate(component, migrations);
+}
+
 }  // namespace blog::test

@@ -16,6 +16,9 @@
 
 #include <sys/types.h>
 
+#include "common/database.hpp"
+#include "common/nats_client.hpp"
+
 namespace blog::test {
 
 // Skip-free: a missing variable fails the test with a message saying how to run it.
@@ -67,6 +70,17 @@ class NatsServer {
   bool auth_;
   int port_;
   std::string dir_;
+};
+
+// A nats-server and a database of the test's own, a client of each (the streams created,
+// `migrations` applied as `component`): where a test of listeners and projections starts.
+struct Servers {
+  Servers(const std::string& client_name, const std::string& component,
+          const std::vector<Migration>& migrations);
+  NatsServer server;
+  TempDatabase pg;
+  NatsClient nats;
+  Database db;
 };
 
 // A child process with extra environment variables; output goes to a log file.
