@@ -46,11 +46,12 @@ std::string EventIdArray(std::span<const Delivery> batch) {
 }  // namespace
 
 Applier::Applier(ListenerContext& context, std::string consumer, std::string type,
-                 Dispatch dispatch)
+                 Dispatch dispatch, Finish finish)
     : context_(context),
       consumer_(std::move(consumer)),
       type_(std::move(type)),
-      dispatch_(std::move(dispatch)) {}
+      dispatch_(std::move(dispatch)),
+      finish_(std::move(finish)) {}
 
 std::optional<Delivery> Applier::Read(natsMsg* msg) {
   auto& metrics = Metrics::Global();
@@ -104,6 +105,7 @@ std::vector<bool> Applier::Transact(std::span<Delivery> batch) {
           const TraceScope trace(TraceParent::FromHeader(batch[i].traceparent));
           dispatch_(batch[i].decoded, tx);
         }
+        finish_(tx);
       },
       &current);
   return fresh;

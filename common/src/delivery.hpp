@@ -36,7 +36,10 @@ struct Delivery {
 class Applier {
  public:
   using Dispatch = std::function<void(const DecodedEvent&, Tx&)>;
-  Applier(ListenerContext& context, std::string consumer, std::string type, Dispatch dispatch);
+  using Finish = std::function<void(Tx&)>;
+  // `dispatch` runs for each new event of a transaction, `finish` once after the last one.
+  Applier(ListenerContext& context, std::string consumer, std::string type, Dispatch dispatch,
+          Finish finish);
 
   // Reads and decodes `msg`. An undecodable message, or one of another type, is dead-lettered
   // and terminated here, and nullopt returned.
@@ -59,6 +62,7 @@ class Applier {
   std::string consumer_;
   std::string type_;
   Dispatch dispatch_;
+  Finish finish_;
 };
 
 }  // namespace blog

@@ -116,8 +116,10 @@ void ListenerBase::Stop() {
 
 void ListenerBase::Run() {
   Applier& applier =
-      impl_->applier.emplace(context_, consumer_, type_,
-                             [this](const DecodedEvent& event, Tx& tx) { Dispatch(event, tx); });
+      impl_->applier.emplace(
+          context_, consumer_, type_,
+          [this](const DecodedEvent& event, Tx& tx) { Dispatch(event, tx); },
+          [this](Tx& tx) { OnBatchEnd(tx); });
   auto last_warning = std::chrono::steady_clock::time_point{};
   std::vector<Delivery> batch;
   while (!stopping_) {

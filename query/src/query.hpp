@@ -37,14 +37,33 @@ void ApplyAll(pqxx::work& sql, const std::vector<SequencedEvent>& events);
 // True when every id the projection stores from `event` is a UUID (else PostgreSQL refuses it).
 bool HasValidIds(const AnyEvent& event);
 
-// Applies the event type `E` through the projection.
+// Applies the event type `E` through the projection: the events of one transaction are
+// collected and applied together by ApplyAll, a few statements however many there are.
 template <typename E>
 class ProjectionListener final : public Listener<E> {
  public:
   using Listener<E>::Listener;
   void OnMessage(const E& event, Tx& tx) override {
-    Apply(tx.Sql(), event, tx.Incoming()->stream_sequence);
+    pending_.push_back({AnyEvent(event), tx.Incoming()->stream_sequence});
   }
+
+ private:
+  struct Pending {
+    AnyEvent event;
+    std::uint64_t sequence;
+  };
+
+  void OnBatchEnd(Tx& tx) override {
+    std::vector<Pending> batch;
+    batch.swap(pending_);  // empty for the next transaction, whether this one commits or not
+    if (batch.empty()) return;
+    std::vector<SequencedEvent> events;
+    events.reserve(batch.size());
+    for (const auto& p : batch) events.push_back({&p.event, p.sequence});
+    ApplyAll(tx.Sql(), events);
+  }
+
+  std::vector<Pending> pending_;  // touched only by the listener's own thread
 };
 
 // Adds GET /posts and GET /posts/{id}.

@@ -1,4 +1,5 @@
 // The Listener/Publisher contract against a real nats-server and PostgreSQL.
+#include <algorithm>
 #include <atomic>
 
 #include <catch2/catch.hpp>
@@ -79,6 +80,42 @@ TEST_CASE("a published event reaches its listener once", "[integration]") {
   CHECK(f.Seen() == 1);
   CHECK(listener.calls == 1);
   CHECK(f.Count("SELECT count(*) FROM blog_inbox") == 1);
+}
+
+// Collects its events and writes them in OnBatchEnd, refusing a batch that holds "poison".
+class BatchingListener final : public Listener<PostCreated> {
+ public:
+  using Listener::Listener;
+  void OnMessage(const PostCreated& event, Tx& tx) override {
+    pending_.emplace_back(tx.Incoming()->meta.id, event.title);
+  }
+  std::atomic<std::size_t> largest_batch{0};
+
+ private:
+  void OnBatchEnd(Tx& tx) override {
+    std::vector<std::pair<std::string, std::string>> batch;
+    batch.swap(pending_);
+    largest_batch = std::max(largest_batch.load(), batch.size());
+    for (const auto& [id, title] : batch) {
+      if (title == "poison") throw std::runtime_error("poison in the batch");
+      tx.Sql().exec_params("INSERT INTO seen (event_id, title) VALUES ($1, $2)", id, title);
+    }
+  }
+  std::vector<std::pair<std::string, std::string>> pending_;
+};
+
+TEST_CASE("a batch-end hook applies a fetched batch at once, and its failure isolates the event",
+          "[integration]") {
+  Fixture f;
+  for (int i = 0; i < 40; ++i) f.PublishPost(i == 17 ? "poison" : "post " + std::to_string(i));
+  auto context = f.Context("svc");
+  BatchingListener listener(context);
+  listener.Start();
+  // The 39 good events are applied even though one batch held the poison; it never is.
+  REQUIRE(Eventually([&] { return f.Seen() == 39; }));
+  CHECK(listener.largest_batch > 1);
+  CHECK(f.Count("SELECT count(*) FROM seen WHERE title = 'poison'") == 0);
+  CHECK(f.Count("SELECT count(DISTINCT event_id) FROM seen") == 39);
 }
 
 TEST_CASE("a handler that throws gets the event again later", "[integration]") {

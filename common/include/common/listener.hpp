@@ -30,6 +30,8 @@
 // OnMessage is called from the listener's own thread, one message at a time, in stream order; it
 // must change only the service's own tables (through tx) and may publish follow-up events with
 // tx.Publish(). Several calls may share one transaction: tx.Incoming() is the event at hand.
+// OnBatchEnd(tx) runs once per transaction after its last OnMessage, before the commit: a
+// listener that can apply many events at once collects them in OnMessage and applies them there.
 #pragma once
 
 #include <atomic>
@@ -78,6 +80,9 @@ class ListenerBase {
  protected:
   // Calls the typed OnMessage of the subclass.
   virtual void Dispatch(const DecodedEvent& event, Tx& tx) = 0;
+  // After the last event of a transaction, before its commit (also for a batch of one). Throw
+  // to roll the batch back: its events are then applied one per transaction.
+  virtual void OnBatchEnd(Tx& /*tx*/) {}
 
  private:
   struct Impl;
