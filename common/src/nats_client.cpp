@@ -31,38 +31,56 @@ jsStreamConfig StreamConfig(const NatsSettings& s, const char* name, const char*
   return cfg;
 }
 
+// The stream's info, or nullptr when the server has no stream of that name.
+jsStreamInfo* LookUpStream(jsCtx* js, const std::string& name) {
+  jsStreamInfo* info = nullptr;
+  jsErrCode jerr = static_cast<jsErrCode>(0);
+  const natsStatus status = js_GetStreamInfo(&info, js, name.c_str(), nullptr, &jerr);
+  if (status == NATS_NOT_FOUND) return nullptr;
+  CheckNats(status, "look up stream " + name, jerr);
+  return info;
+}
+
 void EnsureStream(jsCtx* js, const NatsSettings& s, std::string_view name,
                   std::string_view subject) {
   const std::string name_text(name);
   const std::string subject_text(subject);
   const char* subjects[] = {subject_text.c_str()};
   jsStreamConfig cfg = StreamConfig(s, name_text.c_str(), subjects);
-  jsStreamInfo* info = nullptr;
-  jsErrCode jerr = static_cast<jsErrCode>(0);
-  natsStatus status = js_GetStreamInfo(&info, js, name_text.c_str(), nullptr, &jerr);
-  if (status == NATS_NOT_FOUND) {
-    CheckNats(js_AddStream(&info, js, &cfg, nullptr, &jerr), "create stream " + name_text, jerr);
-    log::Info("stream created", {{"stream", name}});
-  } else {
-    CheckNats(status, "look up stream " + name_text, jerr);
-    const jsStreamConfig* have = info->Config;
-    const bool same = have->Replicas == cfg.Replicas && have->Duplicates == cfg.Duplicates &&
-                      have->SubjectsLen == 1 && subject_text == have->Subjects[0] &&
-                      have->MaxAge == 0;
-    if (have->Storage != cfg.Storage) {
-      log::Warn("stream storage differs from STREAM_STORAGE and cannot be changed in place",
-                {{"stream", name}});
-      cfg.Storage = have->Storage;
-    }
-    jsStreamInfo_Destroy(info);
-    info = nullptr;
-    if (!same) {
-      CheckNats(js_UpdateStream(&info, js, &cfg, nullptr, &jerr), "update stream " + name_text,
-                jerr);
-      log::Info("stream updated", {{"stream", name}});
+  jsStreamInfo* info = LookUpStream(js, name_text);
+  if (info == nullptr) {
+    jsErrCode jerr = static_cast<jsErrCode>(0);
+    try {
+      CheckNats(js_AddStream(&info, js, &cfg, nullptr, &jerr), "create stream " + name_text, jerr);
+      log::Info("stream created", {{"stream", name}});
+      jsStreamInfo_Destroy(info);
+      return;
+    } catch (const UnavailableError&) {
+      throw;
+    } catch (const Error&) {
+      // Services started together race to create the stream, and the server refuses the
+      // creates that lose ("subjects overlap with an existing stream"); the winner's stream
+      // is then checked like any existing one.
+      info = LookUpStream(js, name_text);
+      if (info == nullptr) throw;
     }
   }
-  if (info != nullptr) jsStreamInfo_Destroy(info);
+  const jsStreamConfig* have = info->Config;
+  const bool same = have->Replicas == cfg.Replicas && have->Duplicates == cfg.Duplicates &&
+                    have->SubjectsLen == 1 && subject_text == have->Subjects[0] &&
+                    have->MaxAge == 0;
+  if (have->Storage != cfg.Storage) {
+    log::Warn("stream storage differs from STREAM_STORAGE and cannot be changed in place",
+              {{"stream", name}});
+    cfg.Storage = have->Storage;
+  }
+  jsStreamInfo_Destroy(info);
+  if (same) return;
+  info = nullptr;
+  jsErrCode jerr = static_cast<jsErrCode>(0);
+  CheckNats(js_UpdateStream(&info, js, &cfg, nullptr, &jerr), "update stream " + name_text, jerr);
+  log::Info("stream updated", {{"stream", name}});
+  jsStreamInfo_Destroy(info);
 }
 
 }  // namespace

@@ -1,6 +1,9 @@
 // The Listener/Publisher contract against a real nats-server and PostgreSQL.
 #include <algorithm>
 #include <atomic>
+#include <memory>
+#include <thread>
+#include <vector>
 
 #include <catch2/catch.hpp>
 
@@ -263,15 +266,23 @@ TEST_CASE("migrations run once and report a brand-new database", "[integration]"
   CHECK(versions == 2);
 }
 
+namespace {
+
+NatsSettings StreamTestSettings(const test::NatsServer& server) {
+  return {.urls = {server.url()},
+          .user = {},
+          .password = {},
+          .stream_replicas = 1,
+          .file_storage = true,
+          .duplicate_window = 2min,
+          .client_name = "test"};
+}
+
+}  // namespace
+
 TEST_CASE("streams are created idempotently and a changed setting is updated", "[integration]") {
   test::NatsServer server;
-  NatsSettings settings{.urls = {server.url()},
-                        .user = {},
-                        .password = {},
-                        .stream_replicas = 1,
-                        .file_storage = true,
-                        .duplicate_window = 2min,
-                        .client_name = "test"};
+  NatsSettings settings = StreamTestSettings(server);
   {
     NatsClient nats(settings);
     REQUIRE(nats.WaitConnected(5s));
@@ -286,4 +297,41 @@ TEST_CASE("streams are created idempotently and a changed setting is updated", "
   // and accepts a publish after the update.
   nats.Publish("blog.post.created", "{}", {{std::string(kMsgIdHeader), "x"}});
   CHECK(GetStreamPosition(nats, kEventStream).messages == 1);
+}
+
+TEST_CASE("services starting together on a new server all find the streams", "[integration]") {
+  // Every service makes sure the streams exist when it starts; started together they race to
+  // create them, and the server may refuse the later creates (subjects overlap, name in use).
+  constexpr int kRounds = 10;
+  constexpr int kServices = 8;
+  for (int round = 0; round < kRounds; ++round) {
+    test::NatsServer server;
+    const NatsSettings settings = StreamTestSettings(server);
+    std::vector<std::unique_ptr<NatsClient>> clients;
+    for (int i = 0; i < kServices; ++i) {
+      clients.push_back(std::make_unique<NatsClient>(settings));
+      REQUIRE(clients.back()->WaitConnected(5s));
+    }
+    std::atomic<int> ready{0};
+    std::vector<std::string> failures(kServices);
+    std::vector<std::thread> starts;
+    for (int i = 0; i < kServices; ++i) {
+      starts.emplace_back([&, i] {
+        ++ready;
+        while (ready < kServices) std::this_thread::yield();
+        try {
+          clients[i]->EnsureStreams();
+        } catch (const std::exception& e) {
+          failures[i] = e.what();
+        }
+      });
+    }
+    for (auto& t : starts) t.join();
+    for (int i = 0; i < kServices; ++i) {
+      INFO("round " << round << ", service " << i << ": " << failures[i]);
+      CHECK(failures[i].empty());
+    }
+    clients.front()->Publish("blog.post.created", "{}", {});
+    CHECK(GetStreamPosition(*clients.front(), kEventStream).messages == 1);
+  }
 }
