@@ -30,6 +30,11 @@ item_reads() {
   BENCH_PATHS_FILE="$out/read-paths" wrk_run read-one "$q" "$dur" 32
   BENCH_PATH="/posts?limit=100" wrk_run read-list "$q" "$dur" 32
   BENCH_PATH="/healthz" wrk_run read-health "$q" "$dur" 32
+  start_query_nocache || return 1
+  local u="http://127.0.0.1:$nocache_port"
+  BENCH_PATHS_FILE="$out/read-paths" wrk_run read-one-nocache "$u" "$dur" 32
+  BENCH_PATH="/posts?limit=100" wrk_run read-list-nocache "$u" "$dur" 32
+  stop_query_nocache
   services_alive || return 1
   start_nginx || return 1
   BENCH_PATHS_FILE="$out/read-paths" wrk_run nginx-one "$n" "$dur" 32
@@ -44,11 +49,19 @@ item_reads() {
       "$(wrk_figure "$out/read-$what.wrk")" "nginx $(int "$ceiling") req/s" "$(pct "$rps" "$ceiling")" \
       "≥30%$([ $what = list ] && echo " (node ~3000/s)")" "$(yes_no ge "$rps" "$(calc "$ceiling*0.3")")"
   done
+  for what in one list; do
+    rps=$(result "$out/read-$what-nocache.wrk" rps)
+    ceiling=$(result "$out/nginx-$what.wrk" rps)
+    row "4 GET $([ $what = one ] && echo "/posts/{id}" || echo "/posts?limit=100"), cache off (PostgreSQL path)" \
+      "$(wrk_figure "$out/read-$what-nocache.wrk")" "nginx $(int "$ceiling") req/s" "$(pct "$rps" "$ceiling")" \
+      "— (diagnostic)" "-"
+  done
   rps=$(result "$out/read-health.wrk" rps)
   ceiling=$(result "$out/nginx-health.wrk" rps)
   row "4 GET /healthz (HTTP layer alone, no DB)" "$(wrk_figure "$out/read-health.wrk")" \
     "nginx $(int "$ceiling") req/s" "$(pct "$rps" "$ceiling")" "— (diagnostic)" "-"
-  if [ "$(result "$out/read-list.wrk" not_ok)" != 0 ] || [ "$(result "$out/read-one.wrk" not_ok)" != 0 ]; then
-    fail "reads answered non-2xx statuses (see $out/read-*.wrk)"
-  fi
+  local f
+  for f in read-one read-list read-one-nocache read-list-nocache; do
+    [ "$(result "$out/$f.wrk" not_ok)" = 0 ] || fail "reads answered non-2xx statuses (see $out/$f.wrk)"
+  done
 }

@@ -65,6 +65,27 @@ start_services() {
   say "services ready: posts ${svc_pid[posts]}, comments ${svc_pid[comments]}, moderation ${svc_pid[moderation]}, query ${svc_pid[query]}"
 }
 
+# A second query instance with its read cache off (QUERY_CACHE_MB=0) on port base+4: a replica
+# serving the same read model, so that reads through it measure the PostgreSQL path while the
+# main instance keeps its cache (and its memory figures) untouched.
+nocache_port=$((base + 4))
+nocache_pid=""
+start_query_nocache() {
+  env PORT="$nocache_port" QUERY_CACHE_MB=0 \
+    DATABASE_URL="postgresql://query:query-local@127.0.0.1:$pg_port/query" \
+    NATS_URL="nats://127.0.0.1:$nats_port" LOG_LEVEL="${BENCH_LOG_LEVEL:-info}" \
+    ${BENCH_SERVICE_ENV:-} "$build/query/query" >>"$out/logs/query-nocache.log" 2>&1 &
+  nocache_pid=$!
+  wait_until 30 curl -fs "http://127.0.0.1:$nocache_port/readyz" ||
+    { fail "query with QUERY_CACHE_MB=0 did not become ready (see $out/logs/query-nocache.log)"; return 1; }
+}
+stop_query_nocache() {
+  [ -n "$nocache_pid" ] || return 0
+  kill -TERM "$nocache_pid" 2>/dev/null || true
+  wait "$nocache_pid" 2>/dev/null || true
+  nocache_pid=""
+}
+
 # Status 1 (and a failure recorded) when a service process has died.
 services_alive() {
   local s ok=0

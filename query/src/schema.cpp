@@ -50,6 +50,20 @@ $$;
 ALTER TABLE posts ADD COLUMN doc text;
 )sql";
 
+// Every statement that writes the read model notifies the replicas' read caches
+// (change_watch.hpp); notifications of one transaction fold into one, sent at commit.
+constexpr std::string_view kChangeNotices = R"sql(
+CREATE FUNCTION query_notify_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_notify('blog_query_changed', '');
+  RETURN NULL;
+END $$;
+CREATE TRIGGER posts_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON posts
+  FOR EACH STATEMENT EXECUTE FUNCTION query_notify_changed();
+CREATE TRIGGER comments_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON comments
+  FOR EACH STATEMENT EXECUTE FUNCTION query_notify_changed();
+)sql";
+
 std::string DocumentsMigration() {
   return std::string(kDocuments) +
          "UPDATE posts AS p SET doc = " + PostDocSql("p.id", "p.title", DocLimit::kCapped) +
@@ -60,7 +74,8 @@ std::string DocumentsMigration() {
 
 const std::vector<Migration>& Migrations() {
   static const std::string documents = DocumentsMigration();
-  static const std::vector<Migration> migrations = {{1, kTables}, {2, documents}};
+  static const std::vector<Migration> migrations = {
+      {1, kTables}, {2, documents}, {3, kChangeNotices}};
   return migrations;
 }
 

@@ -2,7 +2,9 @@
 #include <algorithm>
 #include <csignal>
 #include <iostream>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include <catch2/catch.hpp>
 
@@ -154,6 +156,59 @@ TEST_CASE(
   INFO(output);
   CHECK(output.find("rebuild: done") != std::string::npos);
   CHECK(Http(blog.Port("query"), "GET", "/posts").body == view);
+}
+
+TEST_CASE("each query replica's cached answers follow changes that another replica applied",
+          "[e2e]") {
+  BlogSystem blog({"query-2"});
+  const std::vector<std::string> replicas = {"query", "query-2"};
+  const auto cache_hits = [&](const std::string& replica) {
+    const std::string metrics = Http(blog.Port(replica), "GET", "/metrics").body;
+    const std::string name = "\nblog_query_cache_hits_total ";
+    const auto at = metrics.find(name);
+    return at == std::string::npos ? 0.0 : std::stod(metrics.substr(at + name.size()));
+  };
+  const auto post = blog.CreatePost("Cached on two replicas");
+  const std::string path = "/posts/" + post;
+  // Each replica reads the post (no comments yet) until it answers from its cache.
+  for (const auto& replica : replicas) {
+    INFO(replica);
+    CHECK(Eventually([&] {
+      Http(blog.Port(replica), "GET", path);
+      Http(blog.Port(replica), "GET", "/posts");
+      return Http(blog.Port(replica), "GET", path).status == 200 && cache_hits(replica) >= 2;
+    }));
+  }
+  // The replicas share the durable consumers: each event is applied by one of them.
+  std::vector<std::string> ids;
+  for (int i = 0; i < 6; ++i) {
+    const std::string content = (i % 2 == 0 ? "orange " : "apple ") + std::to_string(i);
+    const auto r = blog.AddComment(post, content);
+    REQUIRE(r.status == 201);
+    ids.push_back(CommentId(r, content));
+  }
+  // Every comment in its final status, in the post as GET `url` shows it.
+  const auto all_final_on = [&](const std::string& replica, const std::string& url) {
+    const auto r = Http(blog.Port(replica), "GET", url);
+    if (r.status != 200) return false;
+    const auto doc = ParseJson(r.body);
+    const auto& shown = url == path ? doc : doc[post.c_str()];
+    if (shown["comments"].Size() != ids.size()) return false;
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      const auto& c = shown["comments"][static_cast<rapidjson::SizeType>(i)];
+      const char* want = i % 2 == 0 ? "rejected" : "approved";
+      if (ids[i] != c["id"].GetString() || std::string(want) != c["status"].GetString()) {
+        return false;
+      }
+    }
+    return true;
+  };
+  for (const auto& replica : replicas) {
+    INFO(replica);
+    CHECK(Eventually([&] { return all_final_on(replica, path) && all_final_on(replica, "/posts"); }));
+  }
+  CHECK(Http(blog.Port("query"), "GET", "/posts").body ==
+        Http(blog.Port("query-2"), "GET", "/posts").body);
 }
 
 TEST_CASE("bad input gets the documented 4xx and stores nothing", "[e2e]") {

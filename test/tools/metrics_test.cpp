@@ -102,6 +102,15 @@ TEST_CASE("metrics of every service parse and their counters move after a post a
   CHECK(delta("query", "blog_http_requests_total",
               {{"method", "GET"}, {"route", "/posts/{id}"}, {"status", "404"}}) == 1);
 
+  // Reads: a repeated GET is answered from the read cache once the read model is quiet.
+  CHECK(Eventually([&] {
+    for (int i = 0; i < 3; ++i) Http(blog.Port("query"), "GET", "/posts/" + post);
+    return delta("query", "blog_query_cache_hits_total", {}) >= 2;
+  }));
+  CHECK(delta("query", "blog_query_cache_misses_total", {}) >= 1);
+  CHECK(delta("query", "blog_query_cache_invalidations_total", {}) >= 1);
+  CHECK(Scrape(blog, "query").Sum("blog_query_cache_entries") >= 1);
+
   // Events: published by each producer, consumed and acked by each consumer, none lost.
   CHECK(delta("posts", "blog_events_published_total", {}) == 1);
   CHECK(delta("comments", "blog_events_published_total", {}) == 2);
