@@ -24,6 +24,8 @@ namespace {
 constexpr int kBatchSize = 10'000;
 // Decoded batches waiting for the database: enough to keep it busy, bounded memory.
 constexpr std::size_t kQueuedBatches = 2;
+// Tries of a batch that PostgreSQL aborted to resolve a deadlock or serialization conflict.
+constexpr int kAttempts = 5;
 
 struct Decoded {
   std::string event_id;
@@ -125,8 +127,7 @@ class Applier {
           queue_.pop_front();
           changed_.notify_all();
         }
-        std::uint64_t applied = 0;
-        db_.Transact([&](Tx& tx) { applied = ApplyBatch(tx, batch); });
+        const std::uint64_t applied = ApplyWithRetries(batch);
         const std::lock_guard lock(mutex_);
         applied_ += applied;
         applied_batches_.push_back(std::move(batch));
@@ -138,6 +139,22 @@ class Applier {
     const std::lock_guard lock(mutex_);
     done_ = true;
     changed_.notify_all();
+  }
+
+  // A batch and a live listener's transaction may lock the same inbox and read model rows in
+  // opposite orders; PostgreSQL then aborts one of them. A batch is idempotent (the inbox and
+  // the versions), so it is simply applied again.
+  std::uint64_t ApplyWithRetries(const Batch& batch) {
+    for (int attempt = 1;; ++attempt) {
+      try {
+        std::uint64_t applied = 0;
+        db_.Transact([&](Tx& tx) { applied = ApplyBatch(tx, batch); });
+        return applied;
+      } catch (const pqxx::transaction_rollback&) {
+        if (attempt == kAttempts) throw;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50 * attempt));
+      }
+    }
   }
 
   Database& db_;
@@ -179,7 +196,9 @@ std::uint64_t Rebuild(Database& db, NatsClient& nats, std::ostream& progress) {
   using Clock = std::chrono::steady_clock;
   const auto started = Clock::now();
   const StreamPosition position = GetStreamPosition(nats, kEventStream);
-  db.Transact([](Tx& tx) { tx.Sql().exec("TRUNCATE posts, comments, blog_inbox"); });
+  // The inbox first, as every listener transaction locks it before the read model: the TRUNCATE
+  // then queues behind a running listener instead of holding posts while it waits (deadlock).
+  db.Transact([](Tx& tx) { tx.Sql().exec("TRUNCATE blog_inbox, posts, comments"); });
   progress << "rebuild: read model dropped; replaying up to " << position.messages
            << " events from sequence " << position.first_sequence << "\n"
            << std::flush;

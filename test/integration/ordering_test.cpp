@@ -1,6 +1,7 @@
 // Order independence: a shuffled, partly duplicated event sequence gives the same state as the
 // ordered one, for the query projection and for the comments service's moderation handling.
 #include <algorithm>
+#include <future>
 #include <random>
 #include <sstream>
 
@@ -207,4 +208,29 @@ TEST_CASE("the comments service applies each moderation once in any delivery ord
   CHECK(shuffled.updates_published == 12);
   CHECK(ordered.comments.find("|pending|") == std::string::npos);
   CHECK(shuffled.comments == ordered.comments);
+}
+
+TEST_CASE("a rebuild started while a projection transaction is open waits for it",
+          "[integration][ordering]") {
+  Node node(query::Migrations(), "query");
+  // A listener's transaction: the inbox first, then the read model.
+  pqxx::connection conn(node.pg.url());
+  pqxx::work listener(conn);
+  listener.exec("INSERT INTO blog_inbox (event_id, consumer) VALUES ('e1', 'query-PostCreated')");
+  std::ostringstream progress;
+  auto rebuilt = std::async(std::launch::async,
+                            [&] { return query::Rebuild(node.db, node.nats, progress); });
+  REQUIRE(Eventually([&] {
+    return node.Count(
+               "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+               "AND query LIKE 'TRUNCATE%'") == 1;
+  }));
+  // Had the rebuild locked posts before the inbox, this insert would deadlock with it.
+  listener.exec(
+      "INSERT INTO posts (id, title, version, created_seq) "
+      "VALUES ('00000000-0000-4000-8000-000000000001', 't', 0, 1)");
+  listener.commit();
+  CHECK(rebuilt.get() == 0);
+  CHECK(progress.str().find("rebuild: done") != std::string::npos);
+  CHECK(node.Count("SELECT count(*) FROM posts") == 0);
 }
