@@ -120,18 +120,16 @@ Collapsed Collapse(const std::vector<SequencedEvent>& events) {
   return out;
 }
 
-const std::string& UpsertPostsSql() {
-  static const std::string sql =
-      "INSERT INTO posts AS p (id, title, version, created_seq, doc) "
-      "SELECT u.id, u.title, u.version, u.seq, CASE WHEN u.render THEN " +
-      PostDocSql("u.id", "u.title", DocLimit::kCapped) +
-      " END FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::bigint[], $5::boolean[]) "
-      "AS u(id, title, version, seq, render) "
-      // A placeholder takes the post's fields; otherwise only a newer version replaces them.
-      "ON CONFLICT (id) DO UPDATE SET title = EXCLUDED.title, version = EXCLUDED.version, "
-      "created_seq = EXCLUDED.created_seq, doc = EXCLUDED.doc "
-      "WHERE p.title IS NULL OR p.version < EXCLUDED.version";
-  return sql;
+std::string UpsertPostsSql() {
+  return "INSERT INTO posts AS p (id, title, version, created_seq, doc) "
+         "SELECT u.id, u.title, u.version, u.seq, CASE WHEN u.render THEN " +
+         PostDocSql("u.id", "u.title", DocLimit::kCapped) +
+         " END FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::bigint[], $5::boolean[]) "
+         "AS u(id, title, version, seq, render) "
+         // A placeholder takes the post's fields; otherwise only a newer version replaces them.
+         "ON CONFLICT (id) DO UPDATE SET title = EXCLUDED.title, version = EXCLUDED.version, "
+         "created_seq = EXCLUDED.created_seq, doc = EXCLUDED.doc "
+         "WHERE p.title IS NULL OR p.version < EXCLUDED.version";
 }
 
 // Takes the advisory locks of the posts in the uuid[] parameter `ids_param` (see LockPosts);
@@ -143,8 +141,8 @@ std::string LockSql(std::string_view ids_param) {
          "::uuid[]) AS id ORDER BY b) AS buckets";
 }
 
-const std::string& UpsertCommentsSql() {
-  static const std::string sql =
+std::string UpsertCommentsSql() {
+  return
       // The locks come first (the WHERE's InitPlan runs before any row is inserted), so the
       // render statement that follows sees every comment of these posts committed by others.
       "WITH locked AS (" + LockSql("$3") +
@@ -165,24 +163,18 @@ const std::string& UpsertCommentsSql() {
       "version = GREATEST(c.version, EXCLUDED.version), "
       "created_seq = LEAST(c.created_seq, EXCLUDED.created_seq) "
       "RETURNING c.post_id";
-  return sql;
 }
 
-const std::string& RenderPostsSql() {
-  static const std::string sql =
-      "UPDATE posts AS p SET doc = " + PostDocSql("p.id", "p.title", DocLimit::kCapped) +
-      " WHERE p.id = ANY($1::uuid[]) AND p.title IS NOT NULL";
-  return sql;
+std::string RenderPostsSql() {
+  return "UPDATE posts AS p SET doc = " + PostDocSql("p.id", "p.title", DocLimit::kCapped) +
+         " WHERE p.id = ANY($1::uuid[]) AND p.title IS NOT NULL";
 }
 
-// Runs `sql_text` as a statement prepared once per connection (libpqxx registers it with the
-// server on first use; redefining it with the same text is a no-op).
-template <typename... Args>
-pqxx::result Exec(pqxx::work& sql, const std::string& name, const std::string& sql_text,
-                  Args&&... args) {
-  sql.conn().prepare(name, sql_text);
-  return sql.exec_prepared(name, std::forward<Args>(args)...);
-}
+// The projection's statements, registered by PrepareProjection.
+constexpr const char* kUpsertPosts = "query_upsert_posts";
+constexpr const char* kUpsertComments = "query_upsert_comments";
+constexpr const char* kLockPosts = "query_lock_posts";
+constexpr const char* kRenderPosts = "query_render_posts";
 
 void UpsertPosts(pqxx::work& sql, const Collapsed& batch) {
   PgArray ids, titles, versions, seqs, render;
@@ -194,8 +186,8 @@ void UpsertPosts(pqxx::work& sql, const Collapsed& batch) {
     seqs.Add(p.seq);
     render.Add(batch.post_has_comments[i] ? "f" : "t");
   }
-  Exec(sql, "query_upsert_posts", UpsertPostsSql(), ids.Take(), titles.Take(), versions.Take(),
-       seqs.Take(), render.Take());
+  sql.exec_prepared(kUpsertPosts, ids.Take(), titles.Take(), versions.Take(), seqs.Take(),
+                    render.Take());
 }
 
 // Returns the posts to render: those whose comments changed, and those upserted without.
@@ -211,8 +203,8 @@ std::string UpsertComments(pqxx::work& sql, const Collapsed& batch) {
     seqs.Add(c.seq);
   }
   const auto changed =
-      Exec(sql, "query_upsert_comments", UpsertCommentsSql(), placeholders.Take(), ids.Take(),
-           post_ids.Take(), contents.Take(), statuses.Take(), versions.Take(), seqs.Take());
+      sql.exec_prepared(kUpsertComments, placeholders.Take(), ids.Take(), post_ids.Take(),
+                        contents.Take(), statuses.Take(), versions.Take(), seqs.Take());
   IdIndex posts;
   posts.reserve(changed.size() + batch.posts.size());
   for (const auto& row : changed) posts.try_emplace(row[0].c_str(), 0);
@@ -230,14 +222,20 @@ std::string UpsertComments(pqxx::work& sql, const Collapsed& batch) {
 // Posts share kLockBuckets advisory locks, taken in order (no deadlock among them), so that a
 // batch of thousands of posts holds a bounded number of locks.
 void LockPosts(pqxx::work& sql, const Collapsed& batch) {
-  static const std::string lock_sql = LockSql("$1");
   PgArray ids;
   for (const auto& p : batch.posts) ids.Add(p.id);
   for (const auto& c : batch.comments) ids.Add(c.post_id);
-  Exec(sql, "query_lock_posts", lock_sql, ids.Take());
+  sql.exec_prepared(kLockPosts, ids.Take());
 }
 
 }  // namespace
+
+void PrepareProjection(Database& db) {
+  db.Prepare(kUpsertPosts, UpsertPostsSql());
+  db.Prepare(kUpsertComments, UpsertCommentsSql());
+  db.Prepare(kLockPosts, LockSql("$1"));
+  db.Prepare(kRenderPosts, RenderPostsSql());
+}
 
 void ApplyAll(pqxx::work& sql, const std::vector<SequencedEvent>& events) {
   const Collapsed batch = Collapse(events);
@@ -247,7 +245,7 @@ void ApplyAll(pqxx::work& sql, const std::vector<SequencedEvent>& events) {
     UpsertPosts(sql, batch);
   }
   if (batch.comments.empty()) return;
-  Exec(sql, "query_render_posts", RenderPostsSql(), UpsertComments(sql, batch));
+  sql.exec_prepared(kRenderPosts, UpsertComments(sql, batch));
 }
 
 bool HasValidIds(const AnyEvent& event) {

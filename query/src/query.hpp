@@ -17,6 +17,10 @@ inline constexpr int kDefaultPort = 4002;
 
 const std::vector<Migration>& Migrations();
 
+// Registers the projection's prepared statements with `db`; Apply and ApplyAll run only in
+// transactions of a Database prepared so. ProjectionListener and Rebuild call it themselves.
+void PrepareProjection(Database& db);
+
 // The projection. Idempotent and order-independent: an entity's event applies only when its
 // version is newer than the stored one, and a comment arriving before its post creates a
 // placeholder post (no title, not listed) that PostCreated later fills in. `sequence` is the
@@ -42,7 +46,9 @@ bool HasValidIds(const AnyEvent& event);
 template <typename E>
 class ProjectionListener final : public Listener<E> {
  public:
-  using Listener<E>::Listener;
+  explicit ProjectionListener(ListenerContext& context) : Listener<E>(context) {
+    PrepareProjection(context.db);
+  }
   void OnMessage(const E& event, Tx& tx) override {
     pending_.push_back({AnyEvent(event), tx.Incoming()->stream_sequence});
   }

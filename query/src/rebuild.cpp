@@ -195,6 +195,7 @@ Batch Decode(const std::vector<StoredMessage>& messages, std::uint64_t& undecoda
 std::uint64_t Rebuild(Database& db, NatsClient& nats, std::ostream& progress) {
   using Clock = std::chrono::steady_clock;
   const auto started = Clock::now();
+  PrepareProjection(db);
   const StreamPosition position = GetStreamPosition(nats, kEventStream);
   // The inbox first, as every listener transaction locks it before the read model: the TRUNCATE
   // then queues behind a running listener instead of holding posts while it waits (deadlock).

@@ -31,9 +31,26 @@ std::string DocOrRenderSql() {
   return "coalesce(p.doc, " + PostDocSql("p.id", "p.title", DocLimit::kUncapped) + ")";
 }
 
-// Runs the statement `name` (prepared once per connection) alone on a pooled connection.
+constexpr const char* kListPosts = "query_list_posts";
+constexpr const char* kGetPost = "query_get_post";
+
+// Newest first, from before the cursor $1; $2 rows. The inner constant LIMIT (the largest page
+// + 1) keeps the generic plan on the index: with only LIMIT $2 PostgreSQL assumes a tenth of a
+// large table and sorts a sequential scan.
+std::string ListPostsSql() {
+  return "SELECT " + DocOrRenderSql() +
+         ", p.created_seq FROM (SELECT id, title, doc, created_seq FROM posts "
+         "WHERE title IS NOT NULL AND created_seq < $1 ORDER BY created_seq DESC LIMIT " +
+         std::to_string(kMaxPage + 1) + ") AS p ORDER BY p.created_seq DESC LIMIT $2";
+}
+
+std::string GetPostSql() {
+  return "SELECT " + DocOrRenderSql() + " FROM posts p WHERE p.id = $1 AND p.title IS NOT NULL";
+}
+
+// Runs the prepared statement `name` (see Reads) alone on a pooled connection.
 template <typename... Args>
-pqxx::result Query(Database& db, const std::string& name, const std::string& sql, Args&&... args) {
+pqxx::result Query(Database& db, const char* name, Args&&... args) {
   pqxx::result out;
   db.WithConnection([&](pqxx::connection& conn) {
     // Generic plans: with custom ones (PostgreSQL's choice for the listing's LIMIT $2) every
@@ -44,7 +61,6 @@ pqxx::result Query(Database& db, const std::string& name, const std::string& sql
       conn.set_variable("jit", "off");
       conn.set_variable("plan_cache_mode", "force_generic_plan");
     }
-    conn.prepare(name, sql);
     pqxx::nontransaction tx(conn);
     out = tx.exec_prepared(name, std::forward<Args>(args)...);
   });
@@ -82,14 +98,7 @@ std::shared_ptr<const CachedRead> Cached(ReadCache& cache, const std::string& ke
 // {id: {id, title, comments: [...]}, ...} newest first; X-Next-Cursor pages further
 // (pass it back as ?cursor=).
 CachedRead ListPosts(Database& db, std::int64_t cursor, std::int64_t limit) {
-  // The inner constant LIMIT (the largest page + 1) keeps the generic plan on the index: with
-  // only LIMIT $2 PostgreSQL assumes a tenth of a large table and sorts a sequential scan.
-  static const std::string sql =
-      "SELECT " + DocOrRenderSql() +
-      ", p.created_seq FROM (SELECT id, title, doc, created_seq FROM posts "
-      "WHERE title IS NOT NULL AND created_seq < $1 ORDER BY created_seq DESC LIMIT " +
-      std::to_string(kMaxPage + 1) + ") AS p ORDER BY p.created_seq DESC LIMIT $2";
-  const auto rows = Query(db, "query_list_posts", sql, cursor, limit + 1);
+  const auto rows = Query(db, kListPosts, cursor, limit + 1);
   const auto shown = std::min(rows.size(), static_cast<std::size_t>(limit));
   std::vector<std::string_view> docs;
   docs.reserve(shown);
@@ -118,9 +127,7 @@ CachedRead ListPosts(Database& db, std::int64_t cursor, std::int64_t limit) {
 
 // The post's document as stored (its id in lower case); NotFoundError when there is none.
 CachedRead GetPost(Database& db, const std::string& id) {
-  static const std::string sql =
-      "SELECT " + DocOrRenderSql() + " FROM posts p WHERE p.id = $1 AND p.title IS NOT NULL";
-  const auto rows = Query(db, "query_get_post", sql, id);
+  const auto rows = Query(db, kGetPost, id);
   if (rows.empty()) throw NotFoundError("post " + id + " not found");
   CachedRead read;
   read.body.assign(rows[0][0].c_str(), rows[0][0].size());
@@ -139,6 +146,8 @@ class Reads {
  public:
   Reads(Database& db, const std::string& database_url, std::size_t cache_bytes)
       : db_(db), cache_(cache_bytes) {
+    db.Prepare(kListPosts, ListPostsSql());
+    db.Prepare(kGetPost, GetPostSql());
     if (cache_bytes > 0) watch_ = std::make_unique<ChangeWatch>(database_url, cache_);
   }
 

@@ -45,13 +45,22 @@ std::string StoredDoc(Database& db, const std::string& id) {
   return doc;
 }
 
+// A read model of the test's own, ready for Apply and ApplyAll.
+struct QueryModel {
+  QueryModel() {
+    db.Migrate("query", query::Migrations());
+    query::PrepareProjection(db);
+  }
+  test::TempDatabase pg;
+  Database db{pg.url(), 2, "/test"};
+};
+
 }  // namespace
 
 TEST_CASE("the query projection stores each post's body exactly as the JSON writer renders it",
           "[integration][query]") {
-  test::TempDatabase pg;
-  Database db(pg.url(), 2, "/test");
-  db.Migrate("query", query::Migrations());
+  QueryModel model;
+  Database& db = model.db;
   const std::string post = NewUuid();
   const Comment first{NewUuid(), kTricky + "1", "approved"};
   const Comment second{NewUuid(), kTricky + "2", "pending"};
@@ -86,9 +95,8 @@ TEST_CASE("the query projection stores each post's body exactly as the JSON writ
 
 TEST_CASE("a post with more comments than the query model stores keeps no document",
           "[integration][query]") {
-  test::TempDatabase pg;
-  Database db(pg.url(), 2, "/test");
-  db.Migrate("query", query::Migrations());
+  QueryModel model;
+  Database& db = model.db;
   const std::string post = NewUuid();
   std::vector<AnyEvent> events = {PostCreated{post, "busy", 0}};
   for (int i = 0; i < query::kMaxStoredComments; ++i) {
