@@ -53,6 +53,7 @@ int main(int argc, char** argv) {
   if (command != "serve") return Usage();
   return RunService("query", query::kDefaultPort, query::Migrations(), [](Service& service) {
     AddProjectionListeners(service);
+    service.MeasureReadModelLag();
     query::AddRoutes(service);
   });
 }

@@ -84,6 +84,11 @@ Config Config::FromEnv(std::string_view service, int default_port) {
   c.log_level = EnvString("LOG_LEVEL", "info");
   c.shutdown_delay = milliseconds(EnvInt("SHUTDOWN_DELAY_MS", 0, 0, kMaxMs));
   c.shutdown_timeout = milliseconds(EnvInt("SHUTDOWN_TIMEOUT_MS", 10000, 100, kMaxMs));
+  c.metrics_port = static_cast<int>(EnvInt("METRICS_PORT", 0, 0, 65535));
+  if (c.metrics_port != 0 && c.metrics_port == c.port) {
+    throw ConfigError("METRICS_PORT must differ from PORT", "METRICS_PORT");
+  }
+  c.metrics_refresh = milliseconds(EnvInt("METRICS_REFRESH_MS", 5000, 100, kMaxMs));
   return c;
 }
 

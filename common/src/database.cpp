@@ -79,9 +79,12 @@ Database::~Database() = default;
 
 Database::Pooled Database::Acquire() {
   std::unique_lock lock(mutex_);
-  if (!available_.wait_for(lock, kAcquireTimeout,
-                           [&] { return !idle_.empty() || open_ < pool_size_; })) {
-    throw UnavailableError("database pool exhausted: all connections busy");
+  const auto ready = [&] { return !idle_.empty() || open_ < pool_size_; };
+  if (!ready()) {
+    ++waiting_;
+    const bool got = available_.wait_for(lock, kAcquireTimeout, ready);
+    --waiting_;
+    if (!got) throw UnavailableError("database pool exhausted: all connections busy");
   }
   if (!idle_.empty()) {
     Pooled pooled = std::move(idle_.back());
@@ -121,6 +124,11 @@ void Database::Release(Pooled pooled) {
     --open_;
   }
   available_.notify_one();
+}
+
+Database::PoolStats Database::Stats() {
+  const std::lock_guard lock(mutex_);
+  return {pool_size_, open_, open_ - static_cast<int>(idle_.size()), waiting_};
 }
 
 void Database::Prepare(std::string name, std::string sql) {

@@ -59,6 +59,16 @@ export const NATS_EVENTS = {
   moderation: { publishes: ["blog.comment.moderated"], consumes: ["CommentCreated"] },
   query: { publishes: [], consumes: ["PostCreated", "CommentCreated", "CommentUpdated"] },
 };
+// Metrics (issue 17): each service also reads the info of the consumers of the events it
+// publishes, so a backlog is visible while the consumer's own service is down; query looks up
+// stored events to report its read model's lag.
+export const NATS_WATCHES = {
+  posts: ["comments-PostCreated", "query-PostCreated"],
+  comments: ["moderation-CommentCreated", "query-CommentCreated", "query-CommentUpdated"],
+  moderation: ["comments-CommentModerated"],
+  query: [],
+};
+export const NATS_STREAM_READS = { query: ["$JS.API.STREAM.MSG.GET.BLOG"] };
 export const NATS_ADMIN_USER = "admin";     // operators: no restrictions
 export const NATS_ROUTE_USER = "route";     // the nodes' routes (cluster authorization)
 
@@ -73,6 +83,8 @@ export function natsPermissions(service) {
       `$JS.API.CONSUMER.CREATE.BLOG.${c}.>`, `$JS.API.CONSUMER.MSG.NEXT.BLOG.${c}`,
       `$JS.ACK.BLOG.${c}.>`);
   }
+  for (const c of NATS_WATCHES[service]) publish.push(`$JS.API.CONSUMER.INFO.BLOG.${c}`);
+  publish.push(...(NATS_STREAM_READS[service] ?? []));
   publish.push("$JS.API.INFO", "$JS.API.STREAM.INFO.*", "$JS.API.STREAM.CREATE.*",
     "$JS.API.STREAM.UPDATE.*");
   return { publish, subscribe: ["_INBOX.>"] };

@@ -48,6 +48,10 @@ struct Config {
   std::string log_level;                       // LOG_LEVEL
   std::chrono::milliseconds shutdown_delay;    // SHUTDOWN_DELAY_MS: readiness down before closing
   std::chrono::milliseconds shutdown_timeout;  // SHUTDOWN_TIMEOUT_MS: bound on the whole drain
+  // METRICS_PORT: a second port that serves only GET /metrics (0: none; /metrics is always
+  // served on PORT too), so that a network policy can open metrics without the API.
+  int metrics_port;
+  std::chrono::milliseconds metrics_refresh;  // METRICS_REFRESH_MS: consumer and database gauges
 
   // Reads every setting for `service`; `default_port` applies when PORT is unset.
   static Config FromEnv(std::string_view service, int default_port);

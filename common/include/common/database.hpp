@@ -71,6 +71,16 @@ class Database {
   // True when a trivial query succeeds now.
   bool Ping();
 
+  // The pool right now: connections open (at most `size`), of them in use, and callers waiting
+  // for one. Cheap (no I/O); for /metrics.
+  struct PoolStats {
+    int size = 0;
+    int open = 0;
+    int in_use = 0;
+    int waiting = 0;
+  };
+  PoolStats Stats();
+
   // `observer` runs after every commit that wrote outbox rows (on the committing thread).
   void OnOutboxCommit(std::function<void()> observer);
 
@@ -98,6 +108,7 @@ class Database {
   std::condition_variable available_;
   std::vector<Pooled> idle_;
   int open_ = 0;
+  int waiting_ = 0;  // callers blocked in Acquire
   std::vector<std::pair<std::string, std::string>> statements_;  // name, SQL
   std::vector<std::function<void()>> outbox_observers_;
 };

@@ -34,6 +34,8 @@
 
 namespace blog {
 
+class MetricsRefresher;  // metrics_refresher.hpp
+
 class Service {
  public:
   // Prepares the database pool and the NATS connection without waiting for either; Run()
@@ -59,6 +61,10 @@ class Service {
     return ref;
   }
 
+  // Reports how far the read model built by this service's listeners is behind the stream
+  // (blog_read_model_lag_sequences and _seconds per consumer). Call before Run().
+  void MeasureReadModelLag();
+
   // Starts, serves until SIGTERM/SIGINT, then shuts down as described above. Returns the exit
   // code.
   int Run();
@@ -79,8 +85,11 @@ class Service {
   std::unique_ptr<ListenerContext> context_;
   std::unique_ptr<OutboxRelay> relay_;
   std::vector<std::unique_ptr<ListenerBase>> listeners_;
+  std::unique_ptr<MetricsRefresher> refresher_;  // after db_ and nats_: uses both
   std::vector<Migration> migrations_;
   Router router_;
+  Router metrics_router_;  // METRICS_PORT: GET /metrics only
+  bool read_model_ = false;
   std::atomic<bool> started_{false};
   std::atomic<bool> draining_{false};
   std::mutex stop_mutex_;
