@@ -9,7 +9,7 @@
 
 using blog::test::BlogSystem;
 using blog::test::Eventually;
-using blog::test::Exposition;
+using blog::ctl::Exposition;
 using blog::test::Http;
 using Labels = std::map<std::string, std::string>;
 using namespace std::chrono_literals;
@@ -22,7 +22,7 @@ Exposition Scrape(BlogSystem& blog, const std::string& service) {
   CHECK(r.headers.at("content-type").rfind("text/plain; version=0.0.4", 0) == 0);
   INFO(service << " /metrics:\n" << r.body);
   Exposition parsed;
-  REQUIRE_NOTHROW(parsed = blog::test::ParseExposition(r.body));
+  REQUIRE_NOTHROW(parsed = blog::ctl::ParseExposition(r.body));
   return parsed;
 }
 
@@ -30,7 +30,7 @@ Exposition Scrape(BlogSystem& blog, const std::string& service) {
 // histogram's buckets are cumulative and its +Inf bucket equals its count.
 void CheckWellFormed(const std::string& service, const Exposition& e) {
   INFO(service);
-  std::map<std::string, std::vector<const blog::test::Sample*>> buckets;  // series -> buckets
+  std::map<std::string, std::vector<const blog::ctl::Sample*>> buckets;  // series -> buckets
   for (const auto& s : e.samples) {
     std::string family = s.name;
     for (const char* suffix : {"_bucket", "_sum", "_count"}) {
