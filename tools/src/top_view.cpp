@@ -42,7 +42,8 @@ const Exposition* Find(const TopSnapshot& snapshot, const Target& target) {
 }
 
 // The rate of a counter summed over the instances for which `select` is true, from the
-// instances answering in both snapshots; a restarted instance (counter went down) adds nothing.
+// instances answering in both snapshots (nullopt when none does); a restarted instance (counter
+// went down) adds nothing.
 template <typename Select, typename Value>
 std::optional<double> Rate(const TopSnapshot& now, const TopSnapshot* before, Select select,
                            Value value) {
@@ -50,12 +51,15 @@ std::optional<double> Rate(const TopSnapshot& now, const TopSnapshot* before, Se
   const double seconds = std::chrono::duration<double>(now.at - before->at).count();
   if (seconds <= 0) return std::nullopt;
   double delta = 0;
+  bool any = false;
   for (const auto& i : now.instances) {
     if (!i.metrics || !select(i.target)) continue;
     const Exposition* old = Find(*before, i.target);
     if (old == nullptr) continue;
     delta += std::max(0.0, value(*i.metrics) - value(*old));
+    any = true;
   }
+  if (!any) return std::nullopt;
   return delta / seconds;
 }
 
