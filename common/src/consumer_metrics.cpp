@@ -68,9 +68,9 @@ struct Located {
 std::optional<Located> GetMessageInfo(natsConnection* nc, const std::string& request) {
   const std::string api = "$JS.API.STREAM.MSG.GET." + std::string(kEventStream);
   natsMsg* reply = nullptr;
-  CheckNats(natsConnection_RequestString(&reply, nc, api.c_str(), request.c_str(),
-                                         kRequestTimeoutMs),
-            "message look-up on " + std::string(kEventStream));
+  CheckNats(
+      natsConnection_RequestString(&reply, nc, api.c_str(), request.c_str(), kRequestTimeoutMs),
+      "message look-up on " + std::string(kEventStream));
   rapidjson::Document doc;
   doc.Parse(natsMsg_GetData(reply), static_cast<std::size_t>(natsMsg_GetDataLength(reply)));
   natsMsg_Destroy(reply);

@@ -2,9 +2,7 @@
 
 namespace blog {
 
-std::string DeadLetterSubject(std::string_view consumer) {
-  return "dlq." + std::string(consumer);
-}
+std::string DeadLetterSubject(std::string_view consumer) { return "dlq." + std::string(consumer); }
 
 void PublishDeadLetter(NatsClient& nats, const DeadLetter& letter) {
   // Header values must be one line: keep the error readable but safe.

@@ -1,4 +1,6 @@
 // The consumer gauges read from a real nats-server: backlog, dead letters and read model lag.
+#include "consumer_metrics.hpp"  // common/src
+
 #include <thread>
 
 #include <catch2/catch.hpp>
@@ -6,7 +8,6 @@
 #include "common/dead_letter.hpp"
 #include "common/metrics.hpp"
 
-#include "consumer_metrics.hpp"  // common/src
 #include "harness.hpp"
 #include "nats_native.hpp"  // common/src: to create a consumer that no listener drains
 
@@ -94,8 +95,7 @@ TEST_CASE("consumer gauges show the server's backlog, dead letters and the read 
 
 TEST_CASE("JetStream's message times parse to nanoseconds since the epoch", "[metrics]") {
   CHECK(blog::ParseJetStreamTime("1970-01-01T00:00:01Z") == 1'000'000'000);
-  CHECK(blog::ParseJetStreamTime("2026-11-28T12:00:00.123456789Z") ==
-        1'795'867'200'123'456'789);
+  CHECK(blog::ParseJetStreamTime("2026-11-28T12:00:00.123456789Z") == 1'795'867'200'123'456'789);
   CHECK(blog::ParseJetStreamTime("2026-11-28T12:00:00.5Z") == 1'795'867'200'500'000'000);
   CHECK(blog::ParseJetStreamTime("2026-11-28 12:00:00") == 0);
   CHECK(blog::ParseJetStreamTime("2026-11-28T12:00:00+01:00") == 0);

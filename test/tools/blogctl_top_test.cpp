@@ -82,17 +82,19 @@ TEST_CASE("blogctl top shows every service and consumer and a backlog while mode
   for (const auto& s : blog::test::kServices) {
     CHECK(shows(s, {"1/1", "0.0", "0.0", "0.0", "0", "0s"}));
   }
-  CHECK(shows("CONSUMER", {"ACKED/s", "PENDING", "ACK", "PENDING", "REDELIVERED", "DEAD", "LETTERS"}));
-  for (const auto* c : {"comments-CommentModerated", "comments-PostCreated",
-                        "moderation-CommentCreated", "query-CommentCreated",
-                        "query-CommentUpdated", "query-PostCreated"}) {
+  CHECK(shows("CONSUMER",
+              {"ACKED/s", "PENDING", "ACK", "PENDING", "REDELIVERED", "DEAD", "LETTERS"}));
+  for (const auto* c :
+       {"comments-CommentModerated", "comments-PostCreated", "moderation-CommentCreated",
+        "query-CommentCreated", "query-CommentUpdated", "query-PostCreated"}) {
     CHECK(shows(c, {"0.0", "0", "0", "0", "0"}));
   }
 
   // Moderation stops: its consumer's backlog grows on screen, and the row says why.
   REQUIRE(blog.Stop("moderation") == 0);
   const auto post = blog.CreatePost("Watched");
-  for (int i = 0; i < 3; ++i) REQUIRE(blog.AddComment(post, "comment " + std::to_string(i)).status == 201);
+  for (int i = 0; i < 3; ++i)
+    REQUIRE(blog.AddComment(post, "comment " + std::to_string(i)).status == 201);
   CHECK(shows("moderation", {"0/1", "-", "-", "-", "-", "-"}));
   CHECK(shows("moderation-CommentCreated", {"", "3", "0", "0", "0", "moderation", "is", "down"}));
   CHECK(shows("query-CommentCreated", {"", "0", "0", "0", "0"}));

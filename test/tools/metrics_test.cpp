@@ -7,9 +7,9 @@
 #include "blog_system.hpp"
 #include "exposition.hpp"
 
+using blog::ctl::Exposition;
 using blog::test::BlogSystem;
 using blog::test::Eventually;
-using blog::ctl::Exposition;
 using blog::test::Http;
 using Labels = std::map<std::string, std::string>;
 using namespace std::chrono_literals;

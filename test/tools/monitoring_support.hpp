@@ -6,8 +6,9 @@
 #include <filesystem>
 #include <string>
 
-#include "blog_system.hpp"
 #include "common/ids.hpp"
+
+#include "blog_system.hpp"
 
 namespace blog::test {
 

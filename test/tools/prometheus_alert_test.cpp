@@ -99,8 +99,9 @@ TEST_CASE("with moderation stopped the consumer lag alert fires in Prometheus, t
   CHECK(reaches("pending"));
   REQUIRE(reaches("firing"));
   // Moderation's own target is down too.
-  CHECK(Eventually([&] { return !prometheus.AlertStates("BlogServiceDown", "service", "moderation").empty(); },
-                   std::chrono::seconds(30)));
+  CHECK(Eventually(
+      [&] { return !prometheus.AlertStates("BlogServiceDown", "service", "moderation").empty(); },
+      std::chrono::seconds(30)));
 
   blog.Start("moderation");
   REQUIRE(blog.WaitReady("moderation"));

@@ -1,12 +1,12 @@
 #include "http_get.hpp"
 
+#include <array>
+#include <memory>
+
 #include <netdb.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
-
-#include <array>
-#include <memory>
 
 namespace blog::ctl {
 namespace {

@@ -109,7 +109,8 @@ std::vector<ServiceRow> ServiceRows(const TopSnapshot& now, const TopSnapshot* b
       ++row.up;
       // Replicas share one database, hence one outbox: the largest report is the truth.
       row.outbox = std::max(row.outbox, i.metrics->Max("blog_outbox_backlog"));
-      row.outbox_age_s = std::max(row.outbox_age_s, i.metrics->Max("blog_outbox_oldest_age_seconds"));
+      row.outbox_age_s =
+          std::max(row.outbox_age_s, i.metrics->Max("blog_outbox_oldest_age_seconds"));
     }
     if (row.instances == 0) continue;
     const auto mine = [&](const Target& t) { return t.service == service; };
@@ -146,7 +147,9 @@ std::vector<ConsumerRow> ConsumerRows(const TopSnapshot& now, const TopSnapshot*
     const std::string service = name.substr(0, name.find('-'));
     row.acked_per_s = Rate(
         now, before, [&](const Target& t) { return t.service == service; },
-        [&](const Exposition& e) { return e.Sum("blog_events_acked_total", {{"consumer", name}}); });
+        [&](const Exposition& e) {
+          return e.Sum("blog_events_acked_total", {{"consumer", name}});
+        });
     int up = 0;
     int known = 0;
     for (const auto& i : now.instances) {

@@ -108,7 +108,8 @@ class Database {
   std::condition_variable available_;
   std::vector<Pooled> idle_;
   int open_ = 0;
-  int waiting_ = 0;  // callers blocked in Acquire
+  // Callers blocked in Acquire.
+  int waiting_ = 0;
   std::vector<std::pair<std::string, std::string>> statements_;  // name, SQL
   std::vector<std::function<void()>> outbox_observers_;
 };
