@@ -90,15 +90,22 @@ export function natsPermissions(service) {
   return { publish, subscribe: ["_INBOX.>"] };
 }
 
+// Monitoring (issue 17): each service serves GET /metrics alone on METRICS_PORT, which
+// Prometheus in namespace monitoring may reach; nothing else of the service.
+export const METRICS_PORT = 9464;
+export const MONITORING_NAMESPACE = "monitoring";
+
 // NetworkPolicy (issue 8): the only connections allowed, as [from, to, port, protocol].
 // Pods are named by their app.kubernetes.io/name label; "ingress-nginx" is the ingress
-// controller (namespace ingress-nginx), "kube-dns" the cluster DNS (namespace kube-system).
+// controller (namespace ingress-nginx), "kube-dns" the cluster DNS (namespace kube-system),
+// "prometheus" the monitoring system (namespace monitoring).
 export const INGRESS_NAMESPACE = "ingress-nginx";
 export function allowedConnections() {
   const allowed = [];
   const dns = (from) => allowed.push([from, "kube-dns", 53, "UDP"], [from, "kube-dns", 53, "TCP"]);
   for (const s of Object.keys(SERVICES)) {
     allowed.push([s, "nats", 4222, "TCP"], [s, `${s}-db`, 5432, "TCP"]);
+    allowed.push(["prometheus", s, METRICS_PORT, "TCP"]);
     dns(s);
   }
   for (const p of INGRESS.paths) allowed.push(["ingress-nginx", p.service, p.port, "TCP"]);
