@@ -15,6 +15,7 @@ import * as dockerfiles from "./dockerfiles.mjs";
 import { testConfig, containerEnv, localAuthorization, probePermissions } from "./nats.mjs";
 import * as C from "./contract.mjs";
 import { selfTests } from "./selftest.mjs";
+import { monitoringChecks } from "./monitoring.mjs";
 
 const { values: opts } = parseArgs({ options: {
   root: { type: "string", default: path.resolve(import.meta.dirname, "..", "..") },
@@ -167,6 +168,17 @@ function natsProbeCases(creds) {
   }
   return cases;
 }
+
+// 3c. Monitoring for kube-prometheus-stack users (k8s/monitoring, applied beside the base).
+for (const [name, fn] of monitoringChecks(ROOT, manifests)) check(`monitoring: ${name}`, fn);
+check("monitoring: kubectl kustomize k8s/monitoring renders a ServiceMonitor and a PrometheusRule in namespace blog",
+  () => {
+    const docs = renderKubectl(path.join(ROOT, K8S, "monitoring"));
+    if (docs === null) return null;
+    const kinds = docs.map((d) => `${d.kind}/${d.metadata?.namespace}`).sort().join(", ");
+    const want = `PrometheusRule/${C.NAMESPACE}, ServiceMonitor/${C.NAMESPACE}`;
+    return kinds === want ? [] : [`renders ${kinds}; want ${want}`];
+  });
 
 // 4. Dockerfiles.
 check("dockerfile-utils lint Dockerfiles/*", () => dockerfiles.lint(ROOT));
