@@ -1,6 +1,6 @@
 # PostgreSQL 15 from Debian's packages, for the podman smoke test (deploy/container-smoke),
 # where no registry image can be pulled. Kubernetes uses the upstream image
-# postgres:15.19-bookworm with one server per service instead (k8s/postgres/).
+# postgres:15.19-bookworm with one server per service instead (k8s/base/postgres/).
 #
 # On first start the entrypoint creates one database per name in BLOG_DATABASES, each
 # owned by a role of the same name with password BLOG_DB_PASSWORD, and reachable by that

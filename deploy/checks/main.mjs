@@ -17,6 +17,7 @@ import * as dockerfiles from "./dockerfiles.mjs";
 import { testConfig, containerEnv, localAuthorization, probePermissions, natsProbeCases,
   withThrowawayCertificates } from "./nats.mjs";
 import * as C from "./contract.mjs";
+import { kindConfig } from "./kind.mjs";
 import { selfTests } from "./selftest.mjs";
 
 const { values: opts } = parseArgs({ options: {
@@ -75,6 +76,11 @@ for (const s of shapes) {
 }
 check(`${C.NAMESPACE_FILE} is the one Namespace (Pod Security restricted), applied on its own`,
   () => namespaceFile(ROOT));
+
+// The kind clusters of deploy/README.md: one node for the base, three workers for HA.
+check("deploy/kind/cluster.yaml: one node, ingress-ready, host ports 80 and 443", () => kindConfig(ROOT, "cluster.yaml", 0));
+check("deploy/kind/ha.yaml: three workers for the HA spread, ingress-ready control plane with ports 80 and 443",
+  () => kindConfig(ROOT, "ha.yaml", 3));
 
 let skaffoldConfig = {};
 check("skaffold.yaml parses", () => {

@@ -9,13 +9,14 @@ import { SEMANTIC_CHECKS } from "./semantic.mjs";
 import * as dockerfiles from "./dockerfiles.mjs";
 import { localAuthorization, probePermissions, testConfig, withThrowawayCertificates } from "./nats.mjs";
 import { loadCrds } from "./crd.mjs";
+import { kindConfig } from "./kind.mjs";
 import * as C from "./contract.mjs";
 import { byName, container, envOf, policy, natsFiles, editNats, SHAPE_MUTATIONS, mutationFails,
   crdSelfTests } from "./selftest-shapes.mjs";
 import YAML from "yaml";
 
 const DEPLOY = path.resolve(import.meta.dirname, "..");
-const COPIED = ["k8s", "skaffold.yaml", "Dockerfiles", ".dockerignore", "CMakeLists.txt"];
+const COPIED = ["k8s", "skaffold.yaml", "Dockerfiles", ".dockerignore", "CMakeLists.txt", "deploy/kind"];
 
 /** A scratch copy of the files the checks read; edits: [[relPath, from, to]]. */
 function scratchRoot(label, edits) {
@@ -274,6 +275,16 @@ export function selfTests(root) {
     ...SHAPE_MUTATIONS.map(([what, checkName, mutate, shapeName]) => semantic(what, checkName, mutate, shapeName)),
     ...liveNatsTests(base),
     liveTlsTest(rendered.tls, repo),
+    ...[["a kind cluster for HA with two workers fails", "ha.yaml", 3, "  - role: worker\n", ""],
+      ["a kind cluster whose ingress node maps no port 443 fails", "cluster.yaml", 0, "hostPort: 443", "hostPort: 8443"]]
+      .map(([what, file, workers, from, to], n) => [what, () => {
+        const scratch = scratchRoot(`kind${n}`, [[`deploy/kind/${file}`, from, to]]);
+        try {
+          return kindConfig(scratch.apply(root), file, workers).length ? [] : [`kind check passed: ${what}`];
+        } finally {
+          scratch.remove();
+        }
+      }]),
     ...DOCKERFILE_MUTATIONS.map(([what, which, edit], n) => [what, () => {
       const scratch = scratchRoot(`docker${n}`, [edit]);
       try {
