@@ -115,13 +115,7 @@ TEST_CASE("two replicas given one Idempotency-Key create one post and one commen
     return CountRows(posts_db, "SELECT count(*) FROM blog_outbox") == 0 &&
            CountRows(comments_db, "SELECT count(*) FROM blog_outbox") == 0;
   }));
-  NatsClient nats(NatsSettings{.urls = {blog.nats().url()},
-                               .user = "admin",
-                               .password = blog.nats().Password("admin"),
-                               .stream_replicas = 1,
-                               .file_storage = true,
-                               .duplicate_window = 2min,
-                               .client_name = "idempotency-test"});
+  NatsClient nats(blog.AdminNats("idempotency-test"));
   REQUIRE(nats.WaitConnected(5s));
   std::multiset<std::string> created;  // ids of PostCreated and CommentCreated in the stream
   ReadStream(nats, kEventStream, kEventSubjects, 1, 100, [&](const auto& batch) {

@@ -122,8 +122,9 @@ class Replica {
 };
 
 struct Fixture {
+  explicit Fixture(std::chrono::milliseconds ttl = 24h) : replica(pg.url(), ttl) {}
   test::TempDatabase pg;
-  Replica replica{pg.url()};
+  Replica replica;
 
   int Count(const std::string& sql) {
     int n = 0;
@@ -241,33 +242,27 @@ TEST_CASE("an answer that is not 2xx is not stored, so the request can be retrie
 
 TEST_CASE("a key lives IDEMPOTENCY_TTL_MS; then it is free again and later writes delete it",
           "[integration][idempotency]") {
-  test::TempDatabase pg;
-  Replica replica(pg.url(), 90min);
-  const auto count = [&](const std::string& sql) {
-    int n = 0;
-    replica.db().Transact([&](Tx& tx) { n = tx.Sql().exec(sql)[0][0].as<int>(); });
-    return n;
-  };
-  const auto first = replica.Post("Once", "old");
+  Fixture f(90min);
+  const auto first = f.replica.Post("Once", "old");
   REQUIRE(first.status == 201);
-  REQUIRE(replica.Post("Other", "also-old").status == 201);
-  CHECK(count("SELECT count(*) FROM blog_idempotency WHERE expires_at - created_at = "
-              "interval '90 minutes'") == 2);
+  REQUIRE(f.replica.Post("Other", "also-old").status == 201);
+  CHECK(f.Count("SELECT count(*) FROM blog_idempotency WHERE expires_at - created_at = "
+                "interval '90 minutes'") == 2);
 
   // Both keys reach the end of their life.
-  replica.db().Transact([](Tx& tx) {
+  f.replica.db().Transact([](Tx& tx) {
     tx.Sql().exec("UPDATE blog_idempotency SET expires_at = now() - interval '1 second'");
   });
-  const auto after = replica.Post("Once", "old");
+  const auto after = f.replica.Post("Once", "old");
   REQUIRE(after.status == 201);
   CHECK(after.headers.count("idempotent-replayed") == 0);
   CHECK(after.body != first.body);  // a new item: the old answer is gone
-  CHECK(count("SELECT count(*) FROM items") == 3);
+  CHECK(f.Count("SELECT count(*) FROM items") == 3);
   // The write that reused "old" also deleted the other expired key.
-  CHECK(count("SELECT count(*) FROM blog_idempotency") == 1);
-  CHECK(count("SELECT count(*) FROM blog_idempotency WHERE key = 'old' AND expires_at > now()") ==
+  CHECK(f.Count("SELECT count(*) FROM blog_idempotency") == 1);
+  CHECK(f.Count("SELECT count(*) FROM blog_idempotency WHERE key = 'old' AND expires_at > now()") ==
         1);
-  CHECK(replica.Post("Once", "old").body == after.body);
+  CHECK(f.replica.Post("Once", "old").body == after.body);
 }
 
 TEST_CASE("a repeat that arrives while the first is in progress gets 409, then the answer",
@@ -322,9 +317,9 @@ TEST_CASE("many threads sending one key at once apply it exactly once",
 
 TEST_CASE("two replicas given one key at the same moment apply it once and answer alike",
           "[integration][idempotency]") {
-  test::TempDatabase pg;
-  Replica a(pg.url());
-  Replica b(pg.url());
+  Fixture f;
+  Replica& a = f.replica;
+  Replica b(f.pg.url());
   constexpr int kKeys = 8;
   for (int k = 0; k < kKeys; ++k) {
     // Both handlers have written (uncommitted) before either stores its answer.
@@ -345,12 +340,7 @@ TEST_CASE("two replicas given one key at the same moment apply it once and answe
               from_b.headers.count("idempotent-replayed") ==
           1);
   }
-  int items = 0;
-  int events = 0;
-  a.db().Transact([&](Tx& tx) {
-    items = tx.Sql().exec("SELECT count(*) FROM items")[0][0].as<int>();
-    events = tx.Sql().exec("SELECT count(*) FROM blog_outbox")[0][0].as<int>();
-  });
-  CHECK(items == kKeys);
-  CHECK(events == kKeys);
+  a.after_write = b.after_write = nullptr;
+  CHECK(f.Items() == kKeys);
+  CHECK(f.Events() == kKeys);
 }
