@@ -219,6 +219,8 @@ HttpResponse Idempotency::HandleKeyed(const HttpRequest& request, const HttpHand
   std::exception_ptr failure;
   try {
     response = handler(request);
+  } catch (const UnavailableError&) {
+    throw;  // the database is away: nothing to look up either (the held transaction rolls back)
   } catch (...) {
     failure = std::current_exception();
   }
@@ -231,7 +233,7 @@ HttpResponse Idempotency::HandleKeyed(const HttpRequest& request, const HttpHand
         pqxx::nontransaction sql(conn);
         stored = Lookup(sql, key);
       });
-    } catch (const std::exception&) {  // the handler's own failure is the answer
+    } catch (const std::exception&) {  // the handler's own answer stands
     }
     if (stored) return Answer(std::move(*stored), hash);
     if (failure) std::rethrow_exception(failure);

@@ -16,6 +16,7 @@
 #include "common/http_server.hpp"
 #include "common/ids.hpp"
 #include "common/json.hpp"
+#include "common/metrics.hpp"
 
 #include "harness.hpp"
 
@@ -147,6 +148,10 @@ std::string ErrorField(const HttpResult& r) {
 TEST_CASE("a repeat under the same Idempotency-Key gets the first answer and creates nothing",
           "[integration][idempotency]") {
   Fixture f;
+  const auto replays = [] {
+    return Metrics::Global().Value("blog_idempotency_requests_total", {{"outcome", "replayed"}});
+  };
+  const double replays_before = replays();
   const auto first = f.replica.Post("Hello", R"("key-1")");
   REQUIRE(first.status == 201);
   CHECK(first.headers.count("idempotent-replayed") == 0);
@@ -159,6 +164,7 @@ TEST_CASE("a repeat under the same Idempotency-Key gets the first answer and cre
     CHECK(again.headers.at("location") == first.headers.at("location"));
     CHECK(again.headers.at("idempotent-replayed") == "true");
   }
+  CHECK(replays() - replays_before == 3);
   CHECK(f.Items() == 1);
   CHECK(f.Events() == 1);
   CHECK(f.Keys() == 1);
