@@ -43,6 +43,9 @@ void DescribeMetrics() {
   m.Describe("blog_db_pool_waiting", "gauge", "Callers waiting for a PostgreSQL connection.");
   m.Describe("blog_nats_connected", "gauge", "1 while connected to NATS, else 0.");
   m.Describe("blog_nats_reconnects_total", "counter", "Reconnections to NATS since start.");
+  m.Describe("blog_idempotency_requests_total", "counter",
+             "Requests with an Idempotency-Key: stored, replayed, mismatch (422), in_progress "
+             "(409).");
 }
 
 void DescribeReadModelMetrics() {
@@ -83,6 +86,7 @@ Service::Service(Config config, std::vector<Migration> migrations)
       ListenerContext{config_.service, *nats_, *db_, config_.listener, false});
   relay_ = std::make_unique<OutboxRelay>(*db_, *nats_, config_.service);
   db_->OnOutboxCommit([relay = relay_.get()] { relay->Wake(); });
+  idempotency_ = std::make_unique<Idempotency>(*db_, config_.idempotency_ttl);
   refresher_ = std::make_unique<MetricsRefresher>(*db_, *nats_, config_.metrics_refresh);
   AddOperationalRoutes();
 }

@@ -67,6 +67,7 @@ struct Config {
   std::string log_level;                       // LOG_LEVEL
   std::chrono::milliseconds shutdown_delay;    // SHUTDOWN_DELAY_MS: readiness down before closing
   std::chrono::milliseconds shutdown_timeout;  // SHUTDOWN_TIMEOUT_MS: bound on the whole drain
+  std::chrono::milliseconds idempotency_ttl;   // IDEMPOTENCY_TTL_MS: life of an Idempotency-Key
   // METRICS_PORT: a second port that serves only GET /metrics (0: none; /metrics is always
   // served on PORT too), so that a network policy can open metrics without the API.
   int metrics_port;
