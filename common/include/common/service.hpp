@@ -7,9 +7,11 @@
 //   }
 //
 // Start-up: configuration from the environment and JSON logs; then the HTTP port opens at once,
-// with /healthz (200), /readyz and /metrics, while every other route answers 503 until the
-// service has started; then PostgreSQL (waits until reachable, then migrates), NATS (waits until
-// reachable, then makes sure the streams exist), the listeners and the outbox relay.
+// with /healthz (200), /readyz and /metrics (also alone on METRICS_PORT when set), while every
+// other route answers 503 until the service has started; a thread keeps the consumer, database
+// and NATS gauges current (every METRICS_REFRESH_MS; docs/metrics.md); then PostgreSQL (waits
+// until reachable, then migrates), NATS (waits until reachable, then makes sure the streams
+// exist), the listeners and the outbox relay.
 // Shutdown on SIGTERM or SIGINT, also while still waiting for a dependency, bounded by
 // SHUTDOWN_TIMEOUT_MS: /readyz fails first (for SHUTDOWN_DELAY_MS, so load balancers stop
 // sending), then the port refuses new requests and in-flight ones finish, listeners finish their
