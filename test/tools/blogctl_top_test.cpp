@@ -1,4 +1,5 @@
 // blogctl top as a person sees it: running in a terminal (tmux), redrawn every second.
+#include <cstdio>
 #include <sstream>
 #include <thread>
 
@@ -29,7 +30,9 @@ class Terminal {
   std::string Screen() const {
     const std::string file = "/tmp/" + socket_ + ".txt";
     Shell("tmux -L " + socket_ + " capture-pane -p > " + file);
-    return blog::test::ReadFile(file);
+    auto screen = blog::test::ReadFile(file);
+    std::remove(file.c_str());
+    return screen;
   }
 
  private:
