@@ -1,11 +1,12 @@
-// Internal: the prepared statements on the project's own tables (outbox, inbox), registered by
-// every Database (database.cpp) and run by Tx::Publish and the listener.
+// Internal: the statements on the project's own tables (outbox, inbox), run by Tx::Publish and
+// the inbox (inbox.cpp).
 #pragma once
 
 #include <string>
 #include <string_view>
 
 #include "common/events.hpp"
+#include "common/statement.hpp"
 
 namespace blog {
 
@@ -24,16 +25,16 @@ OutboxRow MakeOutboxRow(const AnyEvent& event, std::string_view source, std::str
 namespace blog::statement {
 
 // $1 event id, $2 subject, $3 payload, $4 traceparent.
-inline constexpr std::string_view kOutboxInsert = "blog_outbox_insert";
-inline constexpr std::string_view kOutboxInsertSql =
+inline const Statement kOutboxInsert{
+    "blog_outbox_insert",
     "INSERT INTO blog_outbox (event_id, subject, payload, traceparent) VALUES ($1, $2, $3, $4) "
-    "ON CONFLICT (event_id) DO NOTHING";
+    "ON CONFLICT (event_id) DO NOTHING"};
 
 // $1 text[] of event ids, $2 consumer; returns the ids that were new. An id repeated inside $1
 // is inserted (and returned) once.
-inline constexpr std::string_view kInboxInsert = "blog_inbox_insert";
-inline constexpr std::string_view kInboxInsertSql =
+inline const Statement kInboxInsert{
+    "blog_inbox_insert",
     "INSERT INTO blog_inbox (event_id, consumer) SELECT unnest($1::text[]), $2 "
-    "ON CONFLICT (event_id) DO NOTHING RETURNING event_id";
+    "ON CONFLICT (event_id) DO NOTHING RETURNING event_id"};
 
 }  // namespace blog::statement
