@@ -10,8 +10,9 @@
 // std::int64_t, int, bool, double, and std::optional of each (NULL is std::nullopt). Reading an
 // unknown column, NULL into a type that is not an optional, or text that is not a T throws
 // FieldError naming the column and the statement. Rows are immutable and cheap to copy (copies
-// share the result); a Row, and a string_view read from it, is valid while a copy of its Rows
-// lives.
+// share the result). A Row taken from a Rows variable borrows it and is valid while a copy of
+// those Rows lives; one taken from a temporary (`db.Read(...)[0]`) shares the result itself. A
+// string_view read from a row is valid while the result is.
 #pragma once
 
 #include <cstddef>
@@ -59,6 +60,8 @@ class Row {
  private:
   friend class Rows;
   Row(const SqlResult* result, std::size_t index) : result_(result), index_(index) {}
+  Row(std::shared_ptr<const SqlResult> owner, std::size_t index)
+      : result_(owner.get()), index_(index), owner_(std::move(owner)) {}
   // The field's text, or nullopt for NULL.
   std::optional<std::string_view> Text(std::string_view column) const;
   [[noreturn]] void ThrowNull(std::string_view column) const;
@@ -71,6 +74,7 @@ class Row {
 
   const SqlResult* result_;
   std::size_t index_;
+  std::shared_ptr<const SqlResult> owner_;  // set only for a row of temporary Rows
 };
 
 class Rows {
@@ -80,7 +84,8 @@ class Rows {
 
   std::size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
-  Row operator[](std::size_t index) const { return Row(result_.get(), index); }
+  Row operator[](std::size_t index) const& { return Row(result_.get(), index); }
+  Row operator[](std::size_t index) && { return Row(std::move(result_), index); }
   // Rows changed by an INSERT, UPDATE or DELETE without RETURNING.
   std::size_t AffectedRows() const;
   // The column names, in the statement's order.
