@@ -43,7 +43,8 @@ std::span<const SqlParam> Span(std::initializer_list<SqlParam> params) {
 }  // namespace
 
 Database::Database(std::string url, int pool_size, std::string source)
-    : source_(std::move(source)), pool_(std::make_unique<ConnectionPool>(std::move(url), pool_size)) {}
+    : source_(std::move(source)),
+      pool_(std::make_unique<ConnectionPool>(std::move(url), pool_size)) {}
 
 Database::~Database() = default;
 
@@ -144,8 +145,9 @@ bool Database::Migrate(std::string_view component, const std::vector<Migration>&
   bool fresh = false;
   Transact([&](Tx& tx) {
     tx.Exec(kMigrationLock, kMigrationLockKey);
-    fresh = tx.ExecScript("SELECT to_regclass('blog_schema_migrations') IS NULL AS fresh")[0]
-                .Get<bool>("fresh");
+    fresh =
+        tx.ExecScript("SELECT to_regclass('blog_schema_migrations') IS NULL AS fresh")[0].Get<bool>(
+            "fresh");
     tx.ExecScript(
         "CREATE TABLE IF NOT EXISTS blog_schema_migrations (component text NOT NULL, "
         "version int NOT NULL, applied_at timestamptz NOT NULL DEFAULT now(), "

@@ -10,7 +10,6 @@
 #include "common/metrics.hpp"
 #include "common/trace.hpp"
 
-
 namespace blog {
 namespace {
 
@@ -29,7 +28,7 @@ std::string_view Body(natsMsg* msg) {
 }  // namespace
 
 DeliveryApplier::DeliveryApplier(ListenerContext& context, std::string consumer, std::string type,
-                 Dispatch dispatch, Finish finish)
+                                 Dispatch dispatch, Finish finish)
     : context_(context),
       consumer_(std::move(consumer)),
       type_(std::move(type)),
@@ -124,7 +123,8 @@ bool DeliveryApplier::Apply(std::span<Delivery> batch) {
   return true;
 }
 
-void DeliveryApplier::Acked(std::span<Delivery> batch, const std::vector<bool>& fresh, double seconds) {
+void DeliveryApplier::Acked(std::span<Delivery> batch, const std::vector<bool>& fresh,
+                            double seconds) {
   auto& metrics = Metrics::Global();
   const Labels labels{{"consumer", consumer_}};
   for (std::size_t i = 0; i < batch.size(); ++i) {

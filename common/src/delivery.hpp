@@ -38,8 +38,8 @@ class DeliveryApplier {
   using Dispatch = std::function<void(const DecodedEvent&, Tx&)>;
   using Finish = std::function<void(Tx&)>;
   // `dispatch` runs for each new event of a transaction, `finish` once after the last one.
-  DeliveryApplier(ListenerContext& context, std::string consumer, std::string type, Dispatch dispatch,
-          Finish finish);
+  DeliveryApplier(ListenerContext& context, std::string consumer, std::string type,
+                  Dispatch dispatch, Finish finish);
 
   // Reads and decodes `msg`. An undecodable message, or one of another type, is dead-lettered
   // and terminated here, and nullopt returned.

@@ -203,7 +203,7 @@ std::size_t OutboxRelay::PublishBatch() {
   std::string error;
   // Two round trips to PostgreSQL per batch: begin-lock-read, then delete-commit. The statements
   // are sent as text on a plain connection to put BEGIN and COMMIT in the same round trips.
-  db_.Pool().WithConnection([&](pqxx::connection& conn) {
+  db_.pool_->WithConnection([&](pqxx::connection& conn) {
     pqxx::nontransaction sql(conn);
     try {
       const auto rows = sql.exec(kBeginAndRead);

@@ -1,13 +1,12 @@
 #include "common/pg_notifications.hpp"
 
-#include <poll.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <memory>
 
 #include <libpq-fe.h>
+#include <poll.h>
 
 namespace blog {
 namespace {
@@ -26,14 +25,15 @@ using PgConn = std::unique_ptr<PGconn, PgConnDeleter>;
 
 // Opens a connection whose failures surface within seconds, not at the kernel's TCP timeouts.
 PgConn Connect(const std::string& url, const std::string& application_name) {
-  const char* keys[] = {"dbname",           "connect_timeout",     "keepalives_idle",
-                        "keepalives_interval", "keepalives_count", "tcp_user_timeout",
-                        "application_name", nullptr};
-  const char* values[] = {url.c_str(), "5",     "5", "2", "2", "10000", application_name.c_str(),
+  const char* keys[] = {
+      "dbname",           "connect_timeout",  "keepalives_idle",  "keepalives_interval",
+      "keepalives_count", "tcp_user_timeout", "application_name", nullptr};
+  const char* values[] = {url.c_str(), "5", "5", "2", "2", "10000", application_name.c_str(),
                           nullptr};
   PgConn conn(PQconnectdbParams(keys, values, /*expand_dbname=*/1));
   // Server notices ("terminating connection ...") would go to stderr; losses are reported.
-  PQsetNoticeProcessor(conn.get(), [](void*, const char*) {}, nullptr);
+  PQsetNoticeProcessor(
+      conn.get(), [](void*, const char*) {}, nullptr);
   return conn;
 }
 
@@ -46,8 +46,8 @@ std::string ErrorOf(PGconn* conn) {
 // Runs `sql` and tells whether it succeeded.
 bool Exec(PGconn* conn, const std::string& sql) {
   PGresult* result = PQexec(conn, sql.c_str());
-  const bool ok = PQresultStatus(result) == PGRES_COMMAND_OK ||
-                  PQresultStatus(result) == PGRES_TUPLES_OK;
+  const bool ok =
+      PQresultStatus(result) == PGRES_COMMAND_OK || PQresultStatus(result) == PGRES_TUPLES_OK;
   PQclear(result);
   return ok;
 }

@@ -51,8 +51,8 @@ std::optional<std::string_view> Row::Text(std::string_view column) const {
   if (result_ == nullptr || index_ >= result_->result.size()) {
     throw FieldError("row " + std::to_string(index_) + " read past the end of a result");
   }
-  const pqxx::field field = result_->result[static_cast<pqxx::result::size_type>(index_)]
-                                           [result_->Column(column)];
+  const pqxx::field field =
+      result_->result[static_cast<pqxx::result::size_type>(index_)][result_->Column(column)];
   if (field.is_null()) return std::nullopt;
   return std::string_view(field.c_str(), field.size());
 }

@@ -67,9 +67,9 @@ const Statement kUpsertComments{
 
 // $1 post ids (uuid[]).
 const Statement kRenderPosts{
-    "query_render_posts", "UPDATE posts AS p SET doc = " +
-                              PostDocSql("p.id", "p.title", DocLimit::kCapped) +
-                              " WHERE p.id = ANY($1::uuid[]) AND p.title IS NOT NULL"};
+    "query_render_posts",
+    "UPDATE posts AS p SET doc = " + PostDocSql("p.id", "p.title", DocLimit::kCapped) +
+        " WHERE p.id = ANY($1::uuid[]) AND p.title IS NOT NULL"};
 
 // Serializes the transactions that render the same post: each renders from a snapshot taken
 // after this, so it sees every comment committed by the others (without the lock, two comments
@@ -108,9 +108,8 @@ std::string UpsertComments(Tx& tx, const Collapsed& batch) {
     versions.Add(c.version);
     seqs.Add(c.seq);
   }
-  const Rows changed =
-      tx.Exec(kUpsertComments, placeholders.Take(), ids.Take(), post_ids.Take(), contents.Take(),
-              statuses.Take(), versions.Take(), seqs.Take());
+  const Rows changed = tx.Exec(kUpsertComments, placeholders.Take(), ids.Take(), post_ids.Take(),
+                               contents.Take(), statuses.Take(), versions.Take(), seqs.Take());
   IdIndex posts;
   posts.reserve(changed.size() + batch.posts.size());
   for (const Row& row : changed) posts.try_emplace(row.Get<std::string_view>("post_id"), 0);

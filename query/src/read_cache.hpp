@@ -5,8 +5,8 @@
 // Invalidate (ChangeWatch, change_watch.hpp, turns PostgreSQL's notification into the call).
 // A reader takes Generation() before it queries the database and hands it to Store (FindOrRead
 // does both): an answer read before an invalidation that has already happened is refused, so a
-// stale answer is never kept. While changes cannot be observed (no notification connection) the cache is inactive:
-// Find finds nothing and Store keeps nothing. Thread-safe.
+// stale answer is never kept. While changes cannot be observed (no notification connection) the
+// cache is inactive: Find finds nothing and Store keeps nothing. Thread-safe.
 #pragma once
 
 #include <atomic>

@@ -81,8 +81,7 @@ void CollectCacheMetrics(const std::weak_ptr<Reads>& weak) {
 }  // namespace
 
 void AddRoutes(Service& service, std::size_t cache_bytes) {
-  auto reads =
-      std::make_shared<Reads>(service.Db(), service.Config().database_url, cache_bytes);
+  auto reads = std::make_shared<Reads>(service.Db(), service.Config().database_url, cache_bytes);
   auto& m = Metrics::Global();
   m.Describe("blog_query_cache_hits_total", "counter", "Reads answered from the read cache.");
   m.Describe("blog_query_cache_misses_total", "counter", "Reads that went to PostgreSQL.");

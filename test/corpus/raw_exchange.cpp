@@ -6,14 +6,14 @@
 
 #include <rapidjson/document.h>
 
+#include "common/ascii.hpp"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include "common/ascii.hpp"
 
 namespace blog::test::corpus {
 namespace {

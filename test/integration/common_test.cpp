@@ -260,8 +260,9 @@ TEST_CASE("migrations run once and report a brand-new database", "[integration]"
   CHECK_FALSE(db.Migrate("svc", steps));
   int versions = 0;
   db.Transact([&](Tx& tx) {
-    versions = tx.ExecScript("SELECT count(*) FROM blog_schema_migrations WHERE component = 'svc'")[0]
-                   .Get<int>("count");
+    versions =
+        tx.ExecScript("SELECT count(*) FROM blog_schema_migrations WHERE component = 'svc'")[0]
+            .Get<int>("count");
   });
   CHECK(versions == 2);
 }

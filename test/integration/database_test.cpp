@@ -1,5 +1,7 @@
 // The database API of common/ (database.hpp, tx.hpp, rows.hpp, inbox.hpp) against a real
 // PostgreSQL: typed arguments, rows by column name, its errors, reads, the inbox.
+#include "common/database.hpp"
+
 #include <atomic>
 #include <cstdint>
 #include <future>
@@ -11,7 +13,6 @@
 
 #include <catch2/catch.hpp>
 
-#include "common/database.hpp"
 #include "common/errors.hpp"
 #include "common/inbox.hpp"
 
@@ -29,8 +30,9 @@ const Statement kTyped{"test_typed",
 // A database of the test's own with table t (id int primary key, v int) holding rows 1 and 2.
 struct Table {
   Table() {
-    db.Migrate("test", {{1, "CREATE TABLE t (id int PRIMARY KEY, v int NOT NULL);"
-                            "INSERT INTO t VALUES (1, 0), (2, 0);"}});
+    db.Migrate("test", {{1,
+                         "CREATE TABLE t (id int PRIMARY KEY, v int NOT NULL);"
+                         "INSERT INTO t VALUES (1, 0), (2, 0);"}});
   }
   int Value(int id) { return db.Read(kValue, id)[0].Get<int>("v"); }
 
@@ -225,11 +227,10 @@ TEST_CASE("a change with its event commits both in one statement", "[integration
   table.db.ExecWithEvent(insert, PostCreated{"00000000-0000-4000-8000-000000000003", "t", 0}, 3,
                          30);
   CHECK(table.Value(3) == 30);
-  const Row outbox = table.db.Read(Statement{
-      "test_outbox", "SELECT subject, payload FROM blog_outbox"})[0];
+  const Row outbox =
+      table.db.Read(Statement{"test_outbox", "SELECT subject, payload FROM blog_outbox"})[0];
   CHECK(outbox.Get<std::string>("subject") == "blog.post.created");
-  CHECK_THAT(outbox.Get<std::string>("payload"),
-             Contains("00000000-0000-4000-8000-000000000003"));
+  CHECK_THAT(outbox.Get<std::string>("payload"), Contains("00000000-0000-4000-8000-000000000003"));
   CHECK(notified == 1);
   // A refused change writes no event either.
   CHECK_THROWS_AS(table.db.ExecWithEvent(insert, PostCreated{"x", "t", 0}, 3, 31), SqlError);
@@ -237,7 +238,8 @@ TEST_CASE("a change with its event commits both in one statement", "[integration
             .Get<int>("n") == 1);
 }
 
-TEST_CASE("the inbox reports each event id as new once, whatever the batch", "[integration][database]") {
+TEST_CASE("the inbox reports each event id as new once, whatever the batch",
+          "[integration][database]") {
   test::TempDatabase pg;
   Database db(pg.url(), 2, "/test");
   db.Migrate("test", {});

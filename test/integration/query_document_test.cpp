@@ -157,6 +157,7 @@ TEST_CASE("a post's id is where the query routes slice it, stored or rendered on
   const auto rendered = query::ReadPost(db, busy);
   CHECK(rendered.body.substr(query::kDocIdOffset, query::kUuidLength) == busy);
   const auto list = query::ReadPostList(db, INT64_MAX, 10);
-  CHECK(list.body == "{\"" + busy + "\":" + rendered.body + ",\"" + stored + "\":" + one.body + "}");
+  CHECK(list.body ==
+        "{\"" + busy + "\":" + rendered.body + ",\"" + stored + "\":" + one.body + "}");
   CHECK(list.etag != one.etag);
 }

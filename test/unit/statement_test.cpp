@@ -1,4 +1,6 @@
 // Statement arguments and array literals (statement.hpp), without a database.
+#include "common/statement.hpp"
+
 #include <cstdint>
 #include <limits>
 #include <optional>
@@ -6,8 +8,6 @@
 #include <vector>
 
 #include <catch2/catch.hpp>
-
-#include "common/statement.hpp"
 
 using blog::SqlArray;
 using blog::SqlParam;
@@ -36,7 +36,8 @@ TEST_CASE("an empty optional argument is NULL and a full one its value", "[datab
 TEST_CASE("a copied integer argument keeps its digits", "[database]") {
   std::vector<SqlParam> params;
   for (int i = 0; i < 100; ++i) params.emplace_back(i * 1000);  // reallocates and copies
-  for (int i = 0; i < 100; ++i) CHECK(params[static_cast<std::size_t>(i)].Text() == std::to_string(i * 1000));
+  for (int i = 0; i < 100; ++i)
+    CHECK(params[static_cast<std::size_t>(i)].Text() == std::to_string(i * 1000));
 }
 
 TEST_CASE("an array literal keeps quotes, backslashes, braces and NULL as literal text",

@@ -57,9 +57,8 @@ void LoadPosts(Database& db, const Statement& statement, Snapshot& s) {
 
 void LoadComments(Database& db, Snapshot& s) {
   for (const Row& r : db.Read(kComments)) {
-    s.comments[r.Get<std::string>("id")] = {r.Get<std::string>("post_id"),
-                                             r.Get<std::string>("content"),
-                                             r.Get<std::string>("status")};
+    s.comments[r.Get<std::string>("id")] = {
+        r.Get<std::string>("post_id"), r.Get<std::string>("content"), r.Get<std::string>("status")};
   }
 }
 

@@ -94,10 +94,8 @@ class Database {
   // `observer` runs after every commit that wrote outbox rows (on the committing thread).
   void OnOutboxCommit(std::function<void()> observer);
 
-  // Internal to common/ (the outbox relay): the pool behind this Database.
-  ConnectionPool& Pool() { return *pool_; }
-
  private:
+  friend class OutboxRelay;  // reads and deletes outbox rows on the pool's connections
   Rows ReadParams(const Statement& statement, std::initializer_list<SqlParam> params);
   Rows ExecWithEventParams(const Statement& statement, const AnyEvent& event,
                            std::initializer_list<SqlParam> params);

@@ -80,7 +80,7 @@ class Row {
 class Rows {
  public:
   explicit Rows(std::shared_ptr<const SqlResult> result);  // by the database layer
-  Rows() = default;                                          // no rows
+  Rows() = default;                                        // no rows
 
   std::size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }

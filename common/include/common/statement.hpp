@@ -1,7 +1,7 @@
 // SQL statements as the services declare them: a name and its SQL, together, once.
 //
-//   const blog::Statement kDecide{"comments_decide",
-//                                 "UPDATE comments SET status = $2 WHERE id = $1 RETURNING version"};
+//   const blog::Statement kDecide{
+//       "comments_decide", "UPDATE comments SET status = $2 WHERE id = $1 RETURNING version"};
 //   const blog::Rows rows = tx.Exec(kDecide, id, "approved");
 //
 // A statement is prepared by each pooled connection on its first execution there, and runs as
@@ -32,12 +32,12 @@ struct Statement {
 // (std::nullopt), or an optional of those.
 class SqlParam {
  public:
-  SqlParam(std::string_view text) : text_(text) {}  // NOLINT: implicit by design
+  SqlParam(std::string_view text) : text_(text) {}    // NOLINT: implicit by design
   SqlParam(const std::string& text) : text_(text) {}  // NOLINT
   SqlParam(const char* text) : text_(text) {}         // NOLINT
   SqlParam(bool value) : text_(value ? "t" : "f") {}  // NOLINT
+  // Any integer; a bool takes the overload above, which is not a template.
   template <std::integral Int>
-    requires(!std::same_as<Int, bool>)
   SqlParam(Int value) {  // NOLINT
     const auto end = std::to_chars(digits_, digits_ + sizeof(digits_), value).ptr;
     digit_count_ = static_cast<std::size_t>(end - digits_);
