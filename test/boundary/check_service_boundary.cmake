@@ -1,13 +1,15 @@
 # Fails when a service's source reaches past common/ to the client libraries it hides: a
 # libpqxx, libpq or nats.c header, or a name from them. Services talk to PostgreSQL through
-# common/database.hpp and to NATS through common/nats_client.hpp only.
+# common/database.hpp and to NATS through common/nats_client.hpp only, and common's public
+# headers (common/include) show neither library, so that a service could not use one by
+# accident through them.
 #
 #   cmake -DROOT=<folder holding the services> -P check_service_boundary.cmake
 #
 # With -DEXPECT_LEAKS=N it checks itself instead: it succeeds only when exactly N lines offend.
 cmake_minimum_required(VERSION 3.25)
 
-set(service_dirs posts comments moderation query verify)
+set(service_dirs posts comments moderation query verify common/include)
 # Headers, and the names each library declares: pqxx:: (libpqxx); PGconn, PQexec... (libpq);
 # natsMsg, jsCtx, js_PullSubscribe, stanConnection... (nats.c).
 set(word_start "(^|[^A-Za-z0-9_])")
