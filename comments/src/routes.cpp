@@ -85,9 +85,9 @@ HttpResponse ListComments(Database& db, const HttpRequest& request) {
 void AddRoutes(Service& service, PostArrivals& arrivals, std::chrono::milliseconds post_wait) {
   Database& db = service.Db();
   service.Routes().Add("POST", "/posts/{id}/comments",
-                       [&db, &arrivals, post_wait](const HttpRequest& r) {
+                       service.Idempotent([&db, &arrivals, post_wait](const HttpRequest& r) {
                          return AddComment(db, arrivals, post_wait, r);
-                       });
+                       }));
   service.Routes().Add("GET", "/posts/{id}/comments",
                        [&db](const HttpRequest& r) { return ListComments(db, r); });
 }

@@ -3,6 +3,7 @@
 #include "common/errors.hpp"
 #include "common/log.hpp"
 
+#include "held_transaction.hpp"
 #include "pool.hpp"
 #include "session.hpp"
 #include "statements.hpp"
@@ -28,6 +29,22 @@ CREATE TABLE IF NOT EXISTS blog_inbox (
 );
 )sql";
 
+// The answers of requests sent with an Idempotency-Key (idempotency.hpp), each stored in the
+// transaction of the change it answers.
+constexpr std::string_view kIdempotencySchema = R"sql(
+CREATE TABLE IF NOT EXISTS blog_idempotency (
+  key          text PRIMARY KEY,
+  request_hash text NOT NULL,
+  status       int NOT NULL,
+  content_type text NOT NULL,
+  headers      text NOT NULL,
+  body         text NOT NULL,
+  created_at   timestamptz NOT NULL DEFAULT now(),
+  expires_at   timestamptz NOT NULL
+);
+CREATE INDEX IF NOT EXISTS blog_idempotency_expires ON blog_idempotency (expires_at);
+)sql";
+
 const Statement kMigrationLock{"blog_migration_lock", "SELECT pg_advisory_xact_lock($1)"};
 const Statement kMigrationDone{
     "blog_migration_done",
@@ -50,6 +67,12 @@ Database::~Database() = default;
 
 void Database::Transact(const std::function<void(Tx&)>& work, const IncomingEvent* incoming) {
   bool published = false;
+  if (HeldTransaction* held = HeldTransaction::Of(*this); held != nullptr && incoming == nullptr) {
+    Tx tx(held->Session(), source_, incoming);
+    work(tx);
+    held->Wrote(tx.Published());
+    return;
+  }
   try {
     ConnectionPool::Lease lease(*pool_);
     pqxx::work transaction(*lease->conn);
@@ -102,6 +125,11 @@ Rows Database::ExecWithEventParams(const Statement& statement, const AnyEvent& e
   const OutboxRow row = MakeOutboxRow(event, source_, {});
   std::vector<SqlParam> all(params);
   all.insert(all.end(), {row.event_id, row.subject, row.payload, row.traceparent});
+  if (HeldTransaction* held = HeldTransaction::Of(*this)) {
+    Rows rows = held->Session().Exec(statement, all);
+    held->Ran(rows, true);
+    return rows;
+  }
   Rows rows;
   {
     ConnectionPool::Lease lease(*pool_);
@@ -159,6 +187,7 @@ bool Database::Migrate(std::string_view component, const std::vector<Migration>&
       log::Info("migration applied", {{"component", name}, {"version", std::to_string(version)}});
     };
     apply("blog", 1, kBlogSchema);
+    apply("blog", 2, kIdempotencySchema);
     for (const auto& m : migrations) apply(component, m.version, m.sql);
   });
   return fresh;

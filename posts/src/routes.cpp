@@ -64,7 +64,7 @@ HttpResponse GetPost(Database& db, const HttpRequest& request) {
 void AddRoutes(Service& service) {
   Database& db = service.Db();
   auto& routes = service.Routes();
-  const auto create = [&db](const HttpRequest& r) { return CreatePost(db, r); };
+  const auto create = service.Idempotent([&db](const HttpRequest& r) { return CreatePost(db, r); });
   routes.Add("POST", "/posts", create);
   routes.Add("POST", "/posts/create", create);
   routes.Add("GET", "/posts", [&db](const HttpRequest& r) { return ListPosts(db, r); });

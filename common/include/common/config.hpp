@@ -67,6 +67,7 @@ struct Config {
   std::string log_level;                       // LOG_LEVEL
   std::chrono::milliseconds shutdown_delay;    // SHUTDOWN_DELAY_MS: readiness down before closing
   std::chrono::milliseconds shutdown_timeout;  // SHUTDOWN_TIMEOUT_MS: bound on the whole drain
+  std::chrono::milliseconds idempotency_ttl;   // IDEMPOTENCY_TTL_MS: life of an Idempotency-Key
 
   // The settings of one service each, read here too so that every variable has one place.
   std::chrono::milliseconds post_wait;    // POST_WAIT_MS (comments): wait for an unseen post

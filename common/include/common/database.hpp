@@ -53,6 +53,8 @@ class Database {
   // Tx are committed with the change (transactional outbox); after such a commit the outbox
   // observers are notified. An exception from `work` rolls back and propagates; connection
   // failures propagate as UnavailableError. `incoming` is the event being handled, if any.
+  // In a request with an Idempotency-Key (idempotency.hpp) this and ExecWithEvent join the
+  // request's one transaction instead, which commits with the stored answer.
   void Transact(const std::function<void(Tx&)>& work, const IncomingEvent* incoming = nullptr);
 
   // Runs `statement` alone on a pooled connection, outside any transaction: one round trip.
@@ -95,7 +97,8 @@ class Database {
   void OnOutboxCommit(std::function<void()> observer);
 
  private:
-  friend class OutboxRelay;  // reads and deletes outbox rows on the pool's connections
+  friend class OutboxRelay;      // reads and deletes outbox rows on the pool's connections
+  friend class HeldTransaction;  // joins a request's writes into one transaction
   Rows ReadParams(const Statement& statement, std::initializer_list<SqlParam> params);
   Rows ExecWithEventParams(const Statement& statement, const AnyEvent& event,
                            std::initializer_list<SqlParam> params);
