@@ -173,7 +173,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   SplitQuery(NextLine(rest), request);
   for (std::string_view line = NextLine(rest); !line.empty(); line = NextLine(rest)) {
     const std::size_t colon = line.find(':');
-    const std::string name = AsciiLower(line.substr(0, colon));
+    const std::string name = blog::AsciiLower(line.substr(0, colon));
     std::string_view value = colon == std::string_view::npos ? "" : line.substr(colon + 1);
     while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
     request.headers[name] = std::string(value);
