@@ -11,7 +11,7 @@
 
 namespace blog {
 
-// Raw accessors, for service-specific settings.
+// Raw accessors, for settings of programs other than the services (tools, the checker).
 std::string EnvString(std::string_view name, std::string_view fallback);
 std::int64_t EnvInt(std::string_view name, std::int64_t fallback, std::int64_t min,
                     std::int64_t max);
@@ -72,6 +72,11 @@ struct Config {
   // served on PORT too), so that a network policy can open metrics without the API.
   int metrics_port;
   std::chrono::milliseconds metrics_refresh;  // METRICS_REFRESH_MS: consumer and database gauges
+
+  // The settings of one service each, read here too so that every variable has one place.
+  std::chrono::milliseconds post_wait;    // POST_WAIT_MS (comments): wait for an unseen post
+  std::vector<std::string> banned_words;  // BANNED_WORDS (moderation), comma-separated
+  std::size_t query_cache_bytes;          // QUERY_CACHE_MB (query): read cache size, 0 = off
 
   // Reads every setting for `service`; `default_port` applies when PORT is unset.
   static Config FromEnv(std::string_view service, int default_port);
