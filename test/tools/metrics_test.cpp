@@ -139,3 +139,28 @@ TEST_CASE("metrics of every service parse and their counters move after a post a
   }
   for (const auto& s : blog::test::kServices) CheckWellFormed(s, Scrape(blog, s));
 }
+
+// METRICS_PORT is what a NetworkPolicy opens to the monitoring namespace (k8s/base): it must serve
+// the metrics and no other route of the service.
+TEST_CASE("a service's metrics port serves /metrics and no other route", "[e2e][metrics]") {
+  BlogSystem blog;
+  const int metrics_port = blog::test::FreePort();
+  REQUIRE(blog.Stop("query") == 0);
+  blog.Start("query", {{"METRICS_PORT", std::to_string(metrics_port)}});
+  REQUIRE(blog.WaitReady("query"));
+
+  const auto r = Http(metrics_port, "GET", "/metrics");
+  REQUIRE(r.status == 200);
+  const auto metrics = blog::ctl::ParseExposition(r.body);
+  CHECK(metrics.types.count("blog_consumer_pending") == 1);
+  CHECK(metrics.types.count("blog_http_requests_total") == 1);
+  for (const auto* path :
+       {"/posts", "/posts/00000000-0000-4000-8000-000000000000", "/healthz", "/readyz", "/"}) {
+    INFO(path);
+    CHECK(Http(metrics_port, "GET", path).status == 404);
+  }
+  CHECK(Http(metrics_port, "POST", "/metrics", "{}").status == 405);
+  // The API port keeps serving the API, metrics included.
+  CHECK(Http(blog.Port("query"), "GET", "/posts").status == 200);
+  CHECK(Http(blog.Port("query"), "GET", "/metrics").status == 200);
+}

@@ -1,6 +1,7 @@
 // The alert rules in a real Prometheus against the real services: with moderation stopped the
 // consumer lag alert goes pending and firing, and it resolves once moderation is back and has
-// drained. Prometheus runs through scripts/monitoring with 1 s intervals and rules derived from
+// drained; the firing alert reaches Alertmanager, routed to the receiver of its severity.
+// Prometheus runs through scripts/monitoring with 1 s intervals and rules derived from
 // deploy/monitoring/alerts.yaml with `for: 5s`.
 #include <set>
 
@@ -15,13 +16,14 @@ using blog::test::Shell;
 
 namespace {
 
-// Prometheus for one test, stopped at the end.
+// Prometheus and Alertmanager for one test, stopped at the end.
 class Prometheus {
  public:
   Prometheus(BlogSystem& blog, const std::filesystem::path& dir)
-      : dir_(dir), port_(blog::test::FreePort()) {
+      : dir_(dir), port_(blog::test::FreePort()), alertmanager_port_(blog::test::FreePort()) {
     REQUIRE(blog::test::WriteTargets(blog, dir) == 0);
     REQUIRE(Shell("PROMETHEUS_PORT=" + std::to_string(port_) +
+                  " ALERTMANAGER_PORT=" + std::to_string(alertmanager_port_) +
                   " PROMETHEUS_SCRAPE_INTERVAL=1s PROMETHEUS_EVAL_INTERVAL=1s"
                   " PROMETHEUS_ALERT_FOR=5s " +
                   blog::test::MonitoringScript() + " start " + dir.string()) == 0);
@@ -57,9 +59,30 @@ class Prometheus {
 
   std::string Alerts() const { return blog::test::Http(port_, "GET", "/api/v1/alerts").body; }
 
+  // The receivers Alertmanager routed the active alert `name` whose `label` is `value` to.
+  std::set<std::string> Receivers(const std::string& name, const std::string& label,
+                                  const std::string& value) const {
+    const auto r = blog::test::Http(alertmanager_port_, "GET", "/api/v2/alerts?active=true");
+    std::set<std::string> receivers;
+    rapidjson::Document doc;
+    doc.Parse(r.body.c_str());
+    if (r.status != 200 || doc.HasParseError() || !doc.IsArray()) return receivers;
+    for (const auto& alert : doc.GetArray()) {
+      const auto& labels = alert["labels"];
+      if (labels["alertname"] == name.c_str() && labels.HasMember(label.c_str()) &&
+          labels[label.c_str()] == value.c_str()) {
+        for (const auto& receiver : alert["receivers"].GetArray()) {
+          receivers.insert(receiver["name"].GetString());
+        }
+      }
+    }
+    return receivers;
+  }
+
  private:
   std::filesystem::path dir_;
   int port_;
+  int alertmanager_port_;
 };
 
 }  // namespace
@@ -98,6 +121,14 @@ TEST_CASE("with moderation stopped the consumer lag alert fires in Prometheus, t
   INFO("alerts: " << prometheus.Alerts());
   CHECK(reaches("pending"));
   REQUIRE(reaches("firing"));
+  // Prometheus hands the firing alert to Alertmanager, which routes a warning to blog-warning.
+  CHECK(Eventually(
+      [&] {
+        return prometheus.Receivers("BlogConsumerFallingBehind", "consumer",
+                                    "moderation-CommentCreated") ==
+               std::set<std::string>{"blog-warning"};
+      },
+      std::chrono::seconds(30)));
   // Moderation's own target is down too.
   CHECK(Eventually(
       [&] { return !prometheus.AlertStates("BlogServiceDown", "service", "moderation").empty(); },
