@@ -32,7 +32,7 @@ struct HttpServerOptions {
   std::vector<std::string> cors_origins;  // "*" allows any origin
   // When set and false for a request, it is answered 503 without routing (a service that has
   // not finished starting serves only its health endpoints).
-  std::function<bool(const HttpRequest&)> admit;
+  std::function<bool(const HttpRequest&)> admit = {};
 };
 
 class HttpServer {
