@@ -11,6 +11,18 @@ constexpr jsErrCode kNoJsError = static_cast<jsErrCode>(0);
 
 jsCtx* Js(NatsClient& nats) { return NatsAccess::Of(nats).js; }
 
+// Creates or updates a stream (`send` is js_AddStream or js_UpdateStream).
+using StreamRequest = natsStatus (*)(jsStreamInfo**, jsCtx*, jsStreamConfig*, jsOptions*,
+                                     jsErrCode*);
+StreamState SendStreamConfig(NatsClient& nats, const StreamConfig& config, StreamRequest send,
+                             const std::string& what) {
+  NativeStreamConfig native(config);
+  jsStreamInfo* info = nullptr;
+  jsErrCode jerr = kNoJsError;
+  CheckNats(send(&info, Js(nats), &native.cfg, nullptr, &jerr), what + config.name, jerr);
+  return TakeStreamState(info);
+}
+
 // The native information of a consumer; nullptr when there is none. The caller destroys it.
 jsConsumerInfo* LookUpConsumer(NatsClient& nats, const std::string& stream,
                                const std::string& name) {
@@ -39,21 +51,11 @@ std::optional<StreamState> GetStream(NatsClient& nats, std::string_view name, bo
 }
 
 StreamState CreateStream(NatsClient& nats, const StreamConfig& config) {
-  NativeStreamConfig native(config);
-  jsStreamInfo* info = nullptr;
-  jsErrCode jerr = kNoJsError;
-  CheckNats(js_AddStream(&info, Js(nats), &native.cfg, nullptr, &jerr),
-            "create stream " + config.name, jerr);
-  return TakeStreamState(info);
+  return SendStreamConfig(nats, config, js_AddStream, "create stream ");
 }
 
 StreamState UpdateStream(NatsClient& nats, const StreamConfig& config) {
-  NativeStreamConfig native(config);
-  jsStreamInfo* info = nullptr;
-  jsErrCode jerr = kNoJsError;
-  CheckNats(js_UpdateStream(&info, Js(nats), &native.cfg, nullptr, &jerr),
-            "update stream " + config.name, jerr);
-  return TakeStreamState(info);
+  return SendStreamConfig(nats, config, js_UpdateStream, "update stream ");
 }
 
 void PurgeStream(NatsClient& nats, std::string_view name) {
