@@ -27,7 +27,8 @@ Config RouteConfig(const std::string& service, const std::string& database_url) 
                 .cors_origins = {},
                 .log_level = "warn",
                 .shutdown_delay = {},
-                .shutdown_timeout = std::chrono::seconds(5)};
+                .shutdown_timeout = std::chrono::seconds(5),
+                .idempotency_ttl = std::chrono::hours(24)};
 }
 
 std::string UnreachableDatabaseUrl() {
