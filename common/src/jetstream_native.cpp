@@ -1,4 +1,5 @@
 // Conversions between jetstream.hpp's types and nats.c's (declared in nats_native.hpp).
+#include <array>
 #include <cstdlib>
 
 #include "common/dead_letter.hpp"
@@ -39,21 +40,10 @@ StartPosition StartOf(const jsConsumerConfig& cfg) {
 }  // namespace
 
 std::string_view DeliverPolicyName(StartPosition::Kind kind) {
-  switch (kind) {
-    case StartPosition::Kind::kAll:
-      return "all";
-    case StartPosition::Kind::kSequence:
-      return "by_start_sequence";
-    case StartPosition::Kind::kTime:
-      return "by_start_time";
-    case StartPosition::Kind::kNew:
-      return "new";
-    case StartPosition::Kind::kLast:
-      return "last";
-    case StartPosition::Kind::kLastPerSubject:
-      return "last_per_subject";
-  }
-  return "unknown";
+  // In the order of StartPosition::Kind.
+  static constexpr std::array<std::string_view, 6> kNames = {
+      "all", "by_start_sequence", "by_start_time", "new", "last", "last_per_subject"};
+  return kNames.at(static_cast<std::size_t>(kind));
 }
 
 NativeStreamConfig::NativeStreamConfig(const StreamConfig& config) {
