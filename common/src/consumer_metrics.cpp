@@ -18,27 +18,8 @@ namespace {
 
 constexpr int kRequestTimeoutMs = 2000;
 
-struct ConsumerState {
-  std::uint64_t pending = 0;
-  std::int64_t ack_pending = 0;
-  std::int64_t redelivered = 0;
-  std::uint64_t ack_floor = 0;  // stream sequence up to which everything is acknowledged
-};
-
-std::optional<ConsumerState> GetConsumerState(jsCtx* js, const std::string& name) {
-  jsConsumerInfo* info = nullptr;
-  jsErrCode jerr = static_cast<jsErrCode>(0);
-  const std::string stream(kEventStream);
-  const natsStatus s = js_GetConsumerInfo(&info, js, stream.c_str(), name.c_str(), nullptr, &jerr);
-  if (s == NATS_NOT_FOUND) return std::nullopt;
-  CheckNats(s, "consumer info " + name, jerr);
-  ConsumerState state{info->NumPending, info->NumAckPending, info->NumRedelivered,
-                      info->AckFloor.Stream};
-  jsConsumerInfo_Destroy(info);
-  return state;
-}
-
-// Messages stored on `subject` of stream BLOG_DLQ.
+// Messages stored on `subject` of stream BLOG_DLQ (the stream info filtered to that subject:
+// jetstream.hpp's GetStream would list every subject of the stream).
 std::uint64_t CountDeadLetters(jsCtx* js, const std::string& subject) {
   jsOptions options;
   jsOptions_Init(&options);
@@ -106,7 +87,7 @@ void SetReadModelLag(NatsClient& nats, const WatchedConsumer& consumer,
   double sequences = 0;
   double seconds = 0;
   if (state.pending > 0 || state.ack_pending > 0) {
-    natsConnection* nc = nats.native().connection;
+    natsConnection* nc = NatsAccess::Of(nats).connection;
     const auto last = GetMessageInfo(nc, R"({"last_by_subj":")" + consumer.subject + R"("})");
     // The first event of its subject after the acknowledged floor: the oldest not yet applied.
     const auto oldest = GetMessageInfo(nc, R"({"seq":)" + std::to_string(state.ack_floor + 1) +
@@ -150,8 +131,7 @@ std::int64_t ParseJetStreamTime(const std::string& text) {
 }
 
 bool RefreshConsumerGauges(NatsClient& nats, const WatchedConsumer& consumer) {
-  jsCtx* js = nats.native().js;
-  const auto state = GetConsumerState(js, consumer.name);
+  const auto state = GetConsumer(nats, kEventStream, consumer.name);
   if (!state) return false;
   const Labels labels{{"consumer", consumer.name}};
   auto& metrics = Metrics::Global();
@@ -159,7 +139,8 @@ bool RefreshConsumerGauges(NatsClient& nats, const WatchedConsumer& consumer) {
   metrics.Set("blog_consumer_ack_pending", labels, static_cast<double>(state->ack_pending));
   metrics.Set("blog_consumer_redelivered", labels, static_cast<double>(state->redelivered));
   metrics.Set("blog_dead_letters", labels,
-              static_cast<double>(CountDeadLetters(js, DeadLetterSubject(consumer.name))));
+              static_cast<double>(CountDeadLetters(NatsAccess::Of(nats).js,
+                                                   DeadLetterSubject(consumer.name))));
   if (consumer.read_model) SetReadModelLag(nats, consumer, *state);
   return true;
 }

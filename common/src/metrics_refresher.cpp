@@ -22,7 +22,7 @@ void CollectConnectionGauges(Database& db, NatsClient& nats) {
   natsStatistics* stats = nullptr;
   if (natsStatistics_Create(&stats) != NATS_OK) return;
   std::uint64_t reconnects = 0;
-  if (natsConnection_GetStats(nats.native().connection, stats) == NATS_OK &&
+  if (natsConnection_GetStats(NatsAccess::Of(nats).connection, stats) == NATS_OK &&
       natsStatistics_GetCounts(stats, nullptr, nullptr, nullptr, nullptr, &reconnects) == NATS_OK) {
     metrics.Set("blog_nats_reconnects_total", {}, static_cast<double>(reconnects));
   }

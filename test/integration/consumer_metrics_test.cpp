@@ -6,10 +6,11 @@
 #include <catch2/catch.hpp>
 
 #include "common/dead_letter.hpp"
+#include "common/jetstream.hpp"
 #include "common/metrics.hpp"
+#include "common/stream_reader.hpp"
 
 #include "harness.hpp"
-#include "nats_native.hpp"  // common/src: to create a consumer that no listener drains
 
 using blog::Metrics;
 using blog::WatchedConsumer;
@@ -18,37 +19,18 @@ namespace {
 
 constexpr const char* kConsumer = "metrics-PostCreated";
 
+// A durable consumer that no listener drains.
 void CreateConsumer(blog::NatsClient& nats) {
-  jsConsumerConfig cfg;
-  jsConsumerConfig_Init(&cfg);
-  cfg.Durable = kConsumer;
-  cfg.FilterSubject = "blog.post.created";
-  cfg.AckPolicy = js_AckExplicit;
-  cfg.DeliverPolicy = js_DeliverAll;
-  jsConsumerInfo* info = nullptr;
-  jsErrCode jerr = static_cast<jsErrCode>(0);
-  REQUIRE(js_AddConsumer(&info, nats.native().js, "BLOG", &cfg, nullptr, &jerr) == NATS_OK);
-  jsConsumerInfo_Destroy(info);
+  blog::ConsumerConfig config;
+  config.durable = kConsumer;
+  config.filter_subject = "blog.post.created";
+  blog::CreateConsumer(nats, "BLOG", config);
 }
 
 // Fetches `count` messages of the consumer and acknowledges them.
 void Apply(blog::NatsClient& nats, int count) {
-  natsSubscription* sub = nullptr;
-  jsErrCode jerr = static_cast<jsErrCode>(0);
-  jsSubOptions options;
-  jsSubOptions_Init(&options);
-  options.Stream = "BLOG";
-  options.Consumer = kConsumer;
-  REQUIRE(js_PullSubscribe(&sub, nats.native().js, "blog.post.created", kConsumer, nullptr,
-                           &options, &jerr) == NATS_OK);
-  natsMsgList list{};
-  REQUIRE(natsSubscription_Fetch(&list, sub, count, 5000, &jerr) == NATS_OK);
-  REQUIRE(list.Count == count);
-  for (int i = 0; i < list.Count; ++i) {
-    REQUIRE(natsMsg_AckSync(list.Msgs[i], nullptr, &jerr) == NATS_OK);
-  }
-  natsMsgList_Destroy(&list);
-  natsSubscription_Destroy(sub);
+  auto cursor = blog::StreamCursor::Bind(nats, "BLOG", kConsumer);
+  REQUIRE(cursor.Next(count, std::chrono::seconds(5)).size() == static_cast<std::size_t>(count));
 }
 
 double Gauge(const char* name) { return Metrics::Global().Value(name, {{"consumer", kConsumer}}); }

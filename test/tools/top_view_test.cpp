@@ -7,7 +7,7 @@
 
 #include "blogctl_run.hpp"
 
-using blog::ctl::ConsumerState;
+using blog::ConsumerState;
 using blog::ctl::InstanceScrape;
 using blog::ctl::ParseExposition;
 using blog::ctl::ParseTarget;
@@ -51,7 +51,7 @@ TEST_CASE("blogctl top turns two refreshes into rates over the replicas that ans
                    Instance("moderation=h:3", "")};
   ConsumerState pending;
   pending.name = "moderation-CommentCreated";
-  pending.durable = true;
+  pending.config.durable = pending.name;
   pending.pending = 42;
   now.consumers = {pending};
   now.dead_letters = {{"moderation-CommentCreated", 2}};

@@ -132,7 +132,7 @@ std::vector<ConsumerRow> ConsumerRows(const TopSnapshot& now, const TopSnapshot*
     for (const auto& service : e.consumers) names.insert(ConsumerName(service, e.type));
   }
   for (const auto& c : now.consumers) {
-    if (c.durable) names.insert(c.name);
+    if (c.durable()) names.insert(c.name);
   }
   std::vector<ConsumerRow> rows;
   for (const auto& name : names) {

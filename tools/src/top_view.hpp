@@ -10,8 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "common/jetstream.hpp"
+
 #include "exposition.hpp"
-#include "jetstream.hpp"
 #include "targets.hpp"
 
 namespace blog::ctl {
