@@ -80,8 +80,13 @@ TEST_CASE("metrics of every service parse and their counters move after a post a
   const auto list = blog::test::ParseJson(created.body);
   const std::string comment = list[0]["id"].GetString();
   REQUIRE(Eventually([&] { return blog.QueryStatus(post, comment) == "approved"; }));
+  // QueryStatus itself gets 404 while the post is on its way to the read model: count one known
+  // 404 between two scrapes.
+  const Labels not_found{{"method", "GET"}, {"route", "/posts/{id}"}, {"status", "404"}};
+  const double not_found_before = Scrape(blog, "query").Sum("blog_http_requests_total", not_found);
   CHECK(Http(blog.Port("query"), "GET", "/posts/00000000-0000-4000-8000-000000000000").status ==
         404);
+  CHECK(Scrape(blog, "query").Sum("blog_http_requests_total", not_found) - not_found_before == 1);
 
   const auto delta = [&](const std::string& service, const std::string& name,
                          const Labels& labels) {
@@ -99,8 +104,6 @@ TEST_CASE("metrics of every service parse and their counters move after a post a
         1);
   CHECK(delta("comments", "blog_http_requests_total",
               {{"method", "POST"}, {"route", "/posts/{id}/comments"}, {"status", "201"}}) == 1);
-  CHECK(delta("query", "blog_http_requests_total",
-              {{"method", "GET"}, {"route", "/posts/{id}"}, {"status", "404"}}) == 1);
 
   // Reads: a repeated GET is answered from the read cache once the read model is quiet.
   CHECK(Eventually([&] {
