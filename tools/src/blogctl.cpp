@@ -147,6 +147,26 @@ const std::vector<Command>& Commands() {
        {{"out", "DIR", "output folder (default: docs)"},
         {"check", "", "do not write; exit 1 when DIR differs from the generated documents"}},
        Schema},
+      {{"top"},
+       "[[NAME=]HOST:PORT...]",
+       0,
+       256,
+       "a live view: per service and consumer, rates, backlog and dead letters",
+       "Redraws every second until Ctrl-C, like `nats top`. Per service: instances answering,\n"
+       "API requests and 5xx answers per second, events published per second, outbox rows and\n"
+       "the oldest one's age. Per durable consumer: events acknowledged per second, pending,\n"
+       "ack-pending and redelivered (from NATS, as `blogctl consumers`) and dead letters waiting\n"
+       "on BLOG_DLQ. Rates are the change of each instance's counters between two refreshes.\n"
+       "\n"
+       "The instances are read at http://HOST:PORT/metrics: those named as arguments (NAME is\n"
+       "the service, or a replica such as comments-2), else those of the topology file given\n"
+       "by --targets or $BLOG_TARGETS (Prometheus file_sd JSON, which `./blog up` writes to\n"
+       ".data/monitoring/targets.json; `./blog ctl top` passes it).",
+       {{"targets", "FILE", "topology file to read the instances from"},
+        {"interval-ms", "MS", "time between refreshes (default 1000)"},
+        {"count", "N", "stop after N refreshes (default: until Ctrl-C)"},
+        {"plain", "", "append each refresh instead of redrawing the screen"}},
+       Top},
   };
   return commands;
 }
