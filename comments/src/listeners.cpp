@@ -48,11 +48,13 @@ void CommentModeratedListener::OnMessage(const CommentModerated& event, Tx& tx) 
     log::Info("moderation ignored: comment unknown or already decided", {{"comment", event.id}});
     return;
   }
-  tx.Publish(CommentUpdated{.id = event.id,
-                            .post_id = rows[0][0].c_str(),
-                            .content = rows[0][1].c_str(),
-                            .status = event.status,
-                            .version = rows[0][2].as<std::int64_t>()});
+  tx.Publish(
+      CommentUpdated{.id = event.id,
+                     .post_id = rows[0][0].c_str(),
+                     .content = rows[0][1].c_str(),
+                     .status = event.status,
+                     .version = rows[0][2].as<std::int64_t>(),
+                     .reason = event.reason.empty() ? std::nullopt : std::optional(event.reason)});
 }
 
 }  // namespace blog::comments

@@ -61,11 +61,11 @@ HttpResponse AddComment(Database& db, PostArrivals& arrivals, std::chrono::milli
       .id = NewUuid(), .post_id = post_id, .content = body.String("content", 1, kMaxContentChars)};
   const auto deadline = std::chrono::steady_clock::now() + post_wait;
   for (;;) {
-    const auto rows =
-        db.ExecWithEvent(kAddComment,
-                         {comment.id, comment.post_id, comment.content,
-                          std::string(ToString(comment.status)), std::to_string(comment.version)},
-                         comment);
+    const auto rows = db.ExecWithEvent(
+        kAddComment,
+        {comment.id, comment.post_id, comment.content,
+         std::string(ToString(CommentStatus::kPending)), std::to_string(comment.version)},
+        comment);
     if (!rows.empty()) return HttpResponse::Json(201, CommentList(rows));
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());

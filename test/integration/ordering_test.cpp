@@ -35,8 +35,7 @@ std::vector<Stored> BlogHistory() {
     for (int c = 0; c < 4; ++c) {
       const std::string comment = NewUuid();
       const std::string content = "comment " + std::to_string(p) + "." + std::to_string(c);
-      events.push_back(
-          {CommentCreated{comment, post, content, CommentStatus::kPending, 0}, NewUuid()});
+      events.push_back({CommentCreated{comment, post, content, 0}, NewUuid()});
       const auto status = c % 2 == 0 ? CommentStatus::kApproved : CommentStatus::kRejected;
       events.push_back({CommentUpdated{comment, post, content, status, 1}, NewUuid()});
     }
