@@ -10,38 +10,32 @@ const EventMeta kMeta{.id = "0b1e6f2a-1c2d-4e5f-8a9b-0c1d2e3f4a5b",
                       .source = "/comments",
                       .time = "2026-11-28T12:00:00.123Z"};
 
-// An event as stored before versions existed: no dataschema, read as v1.
-std::string Envelope(const std::string& type, const std::string& data) {
-  return R"({"specversion":"1.0","id":"e1","source":"/test","type":")" + type +
-         R"(","time":"2026-11-28T12:00:00.123Z","datacontenttype":"application/json","data":)" +
-         data + "}";
-}
-
+// An event naming version `dataschema` of its data; without one (as stored before versions
+// existed) it is read as v1.
 std::string Versioned(const std::string& type, const std::string& dataschema,
                       const std::string& data) {
-  return R"({"specversion":"1.0","id":"e1","source":"/test","type":")" + type +
-         R"(","dataschema":")" + dataschema +
+  const std::string schema = dataschema.empty() ? "" : R"(","dataschema":")" + dataschema;
+  return R"({"specversion":"1.0","id":"e1","source":"/test","type":")" + type + schema +
          R"(","time":"2026-11-28T12:00:00.123Z","datacontenttype":"application/json","data":)" +
          data + "}";
 }
 
-std::string MessageOfDecodeError(const std::string& bytes) {
+std::string Envelope(const std::string& type, const std::string& data) {
+  return Versioned(type, "", data);
+}
+
+// The error decoding `bytes` gives: its field, or its message with `message`.
+std::string DecodeErrorOf(const std::string& bytes, bool message = false) {
   try {
     DecodeEvent(bytes);
   } catch (const DecodeError& e) {
-    return e.what();
+    return message ? e.what() : e.field();
   }
   return "<decoded>";
 }
 
-std::string FieldOfDecodeError(const std::string& bytes) {
-  try {
-    DecodeEvent(bytes);
-  } catch (const DecodeError& e) {
-    return e.field();
-  }
-  return "<decoded>";
-}
+std::string FieldOfDecodeError(const std::string& bytes) { return DecodeErrorOf(bytes); }
+std::string MessageOfDecodeError(const std::string& bytes) { return DecodeErrorOf(bytes, true); }
 
 }  // namespace
 
