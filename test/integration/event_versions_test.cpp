@@ -12,7 +12,9 @@
 
 #include "harness.hpp"
 #include "moderation.hpp"
-#include "query.hpp"
+#include "projection_listener.hpp"
+#include "rebuild.hpp"
+#include "schema.hpp"
 
 using namespace blog;
 using namespace std::chrono_literals;
@@ -79,19 +81,6 @@ struct Node : test::Servers {
       nats.Publish(m.subject, m.body, {{std::string(kMsgIdHeader), NewUuid()}});
     }
   }
-
-  std::string Rows(const std::string& sql) {
-    std::string out;
-    db.Transact([&](Tx& tx) {
-      for (const auto& row : tx.Sql().exec(sql)) {
-        for (const auto& field : row) out += std::string(field.c_str()) + "|";
-        out += "\n";
-      }
-    });
-    return out;
-  }
-
-  int Count(const std::string& sql) { return std::stoi(Rows(sql)); }
 
   std::string ReadModel() {
     return Rows("SELECT id, title, version, created_seq, doc FROM posts ORDER BY id") +

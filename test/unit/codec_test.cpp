@@ -29,7 +29,7 @@ std::string DecodeErrorOf(const std::string& bytes, bool message = false) {
   try {
     DecodeEvent(bytes);
   } catch (const DecodeError& e) {
-    return message ? e.what() : e.field();
+    return message ? e.what() : e.Field();
   }
   return "<decoded>";
 }

@@ -19,7 +19,7 @@ const std::vector<Migration>& Migrations();
 // delivery order give the same counts.
 class CommentUpdatedListener final : public Listener<CommentUpdated> {
  public:
-  explicit CommentUpdatedListener(ListenerContext& context);
+  using Listener::Listener;
   void OnMessage(const CommentUpdated& event, Tx& tx) override;
 };
 
