@@ -6,8 +6,9 @@
 // hand: they use these structs.
 //
 // Changing an event (the rules are checked against docs/schemas by the `event_contract` test):
-// - adding an optional field (a std::optional member) keeps the version: old consumers ignore
-//   the new key, new consumers read old events as "absent";
+// - adding an optional field (a std::optional member, `= std::nullopt` so that existing
+//   initializers may leave it out) keeps the version: old consumers ignore the new key, new
+//   consumers read old events as "absent";
 // - anything else (removing, renaming or retyping a field, rewording its meaning, making it
 //   required, adding a required field) needs a new major version: move the old struct, frozen,
 //   to event_history.hpp, raise kVersion, list the old struct in OlderVersions and write an
@@ -100,7 +101,7 @@ struct CommentUpdated {
   std::string content;
   CommentStatus status = CommentStatus::kPending;
   std::int64_t version = 0;
-  std::optional<std::string> reason;  // added to v1 as an optional field
+  std::optional<std::string> reason = std::nullopt;  // added to v1 as an optional field
   static constexpr auto Fields() {
     return std::make_tuple(
         MakeField("id", &CommentUpdated::id, "The comment's id (a UUID)."),
