@@ -139,13 +139,18 @@ const std::vector<Command>& Commands() {
        "",
        0,
        0,
-       "write the AsyncAPI document and JSON Schemas of every event",
+       "write the AsyncAPI document and JSON Schemas of every event version",
        "Writes DIR/asyncapi.yaml and DIR/asyncapi.json (AsyncAPI 3.0: channels = subjects,\n"
-       "messages = event types with schema and example, operations = which service sends and\n"
-       "receives each) and DIR/schemas/<Type>.json (JSON Schema draft 2020-12), all generated\n"
-       "from the event catalog. --check compares instead of writing and fails on a difference.",
+       "messages = event types and versions with schema and example, operations = which\n"
+       "service sends and receives each) and DIR/schemas/<Type>/v<N>.json (JSON Schema draft\n"
+       "2020-12), all generated from the event catalog. The committed schemas are the contract:\n"
+       "a change that breaks one (anything but a new optional field) is refused with what broke,\n"
+       "and nothing is written. --check compares instead of writing and fails on a breaking\n"
+       "change or a difference.",
        {{"out", "DIR", "output folder (default: docs)"},
-        {"check", "", "do not write; exit 1 when DIR differs from the generated documents"}},
+        {"check", "",
+         "do not write; exit 1 on a breaking change or when DIR differs from the generated "
+         "documents"}},
        Schema},
       {{"top"},
        "[[NAME=]HOST:PORT...]",
