@@ -213,7 +213,7 @@ bool NatsClient::Connected() const {
 
 std::string NatsClient::LastError() const {
   if (Connected()) return {};
-  const char* text = nullptr;
+  const char* text = nullptr;  // see test/tsan.supp: nats.c rewrites it while reconnecting
   const natsStatus status = natsConnection_GetLastError(native_->connection, &text);
   const std::string detail = text != nullptr ? text : "";
   if (status == NATS_SSL_ERROR) return TlsRefusal(detail);
