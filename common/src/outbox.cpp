@@ -24,11 +24,29 @@ constexpr std::int64_t kAckWaitMs = 5000;
 // deletion is lost in a crash, the rows are published again and dropped as duplicates by
 // Nats-Msg-Id, then by the inbox), takes the replicas' lock (an empty result when another
 // replica holds it: its rows and ours are in one table) and reads the oldest rows.
+// The last column says whether the server waits for synchronous standbys (see WaitForStandbys).
 const std::string kBeginAndRead =
     "BEGIN; SET LOCAL synchronous_commit = off; "
-    "SELECT seq, event_id, subject, payload, traceparent FROM blog_outbox "
+    "SELECT seq, event_id, subject, payload, traceparent, "
+    "current_setting('synchronous_standby_names') <> '' FROM blog_outbox "
     "WHERE (SELECT pg_try_advisory_xact_lock(" +
     std::to_string(kOutboxLockKey) + ")) ORDER BY seq LIMIT " + std::to_string(kBatchRows);
+
+// A row is visible to the relay as soon as its transaction commits on the primary, before the
+// synchronous standby has confirmed it (PostgreSQL shows a commit to other sessions while it
+// still waits for the standby). Publishing it then could announce a change that a failover
+// loses: the client never got its 201, retries, and the change exists twice downstream. So the
+// relay first commits a small write of its own with synchronous_commit on, on a second
+// connection: when that returns, the standby has every WAL record before it, the rows included.
+// On a primary cut off from its standby (its Patroni died) this waits until it is stopped, and
+// the rows are never published. A transaction-scoped logical message is the smallest write
+// that makes a commit wait for the standby.
+void WaitForStandbys(Database& db) {
+  db.WithConnection([](pqxx::connection& conn) {
+    pqxx::nontransaction sql(conn);
+    sql.exec("SELECT pg_logical_emit_message(true, 'blog', 'outbox relay: rows read are durable')");
+  });
+}
 
 }  // namespace
 
@@ -204,6 +222,7 @@ std::size_t OutboxRelay::PublishBatch() {
     pqxx::nontransaction sql(conn);
     try {
       const auto rows = sql.exec(kBeginAndRead);
+      if (!rows.empty() && rows[0][5].as<bool>()) WaitForStandbys(db_);
       std::vector<AsyncPublisher::Message> messages;
       messages.reserve(rows.size());
       for (const auto& row : rows) {
