@@ -5,7 +5,7 @@
 // stops writing, finishes what is in flight, checks that every write is in the query service
 // exactly once with its final status, and prints what each phase saw.
 //
-//   blog-loadgen --port P [--host-header posts.com] [--rate 200] [--posts 300]
+//   blog-loadgen --port P [--host-header posts.com] [--rate 200] [--posts 1000]
 //                [--connections 64] [--post-share 0.1] [--banned-share 0.33] [--seconds 0]
 //                [--phase-file F] [--ready-file F] [--summary-out F.json]
 //                [--drain-seconds 120] [--check-seconds 120]
@@ -35,7 +35,7 @@ struct Options {
   Target target;
   double rate = 200, post_share = 0.1, banned_share = 1.0 / 3, seconds = 0;
   double drain_seconds = 120, check_seconds = 120;
-  int posts = 300, connections = 64;
+  int posts = 1000, connections = 64;
   std::string phase_file, ready_file, summary_out;
 };
 
@@ -56,7 +56,7 @@ Options Parse(int argc, char** argv) {
   if (o.target.port <= 0) throw std::invalid_argument("--port is required");
   o.target.host_header = get("host-header", "posts.com");
   o.rate = std::stod(get("rate", "200"));
-  o.posts = std::stoi(get("posts", "300"));
+  o.posts = std::stoi(get("posts", "1000"));
   o.connections = std::stoi(get("connections", "64"));
   o.post_share = std::stod(get("post-share", "0.1"));
   o.banned_share = std::stod(get("banned-share", "0.3333"));
