@@ -31,7 +31,8 @@ cluster {
   connect_retries: 120
 }
 CONF
-  "$root/scripts/nats-auth" "$data/nats-credentials.env"
+  # BLOG_NATS_AUTH=0 (the benchmark) runs without the services' users, as scripts/servers does.
+  if [ "${BLOG_NATS_AUTH:-1}" = 1 ]; then "$root/scripts/nats-auth" "$data/nats-credentials.env"; fi
 }
 
 start_nats() {  # N

@@ -7,7 +7,7 @@ service_env() {  # SERVICE REPLICA -> env assignments
   local s=$1 r=$2 var password
   var="NATS_PASSWORD_${s^^}"
   # shellcheck disable=SC1091
-  password=$(source "$data/nats-credentials.env" && echo "${!var}")
+  password=$(source "$data/nats-credentials.env" 2>/dev/null && echo "${!var:-}")
   echo "PORT=$(service_port "$s" "$r") NATS_USER=$s NATS_PASSWORD=$password" \
     "NATS_URL=$(nats_urls) STREAM_REPLICAS=3 DATABASE_URL=$(database_url "$s")" \
     "CORS_ORIGINS=http://localhost:$(page_port) ${HA_SERVICE_ENV:-}"
