@@ -21,7 +21,9 @@ constexpr int kMigrationLockKey = 72'1001;
     throw UnavailableError(std::string("database connection lost during commit: ") + e.what());
   } catch (const pqxx::sql_error& e) {
     const std::string state = e.sqlstate();
-    if (state.rfind("08", 0) == 0 || state == "57P01" || state == "57P02" || state == "57P03") {
+    // 25006: a write reached a server that is (now) a standby, as around a failover.
+    if (state.rfind("08", 0) == 0 || state == "57P01" || state == "57P02" || state == "57P03" ||
+        state == "25006") {
       throw UnavailableError(std::string("database unavailable: ") + e.what());
     }
     throw;

@@ -17,12 +17,15 @@ struct NatsClient::Native {
   jsCtx* js = nullptr;
 };
 
-// Throws UnavailableError for connectivity failures, Error otherwise; no-op on NATS_OK.
+// Throws UnavailableError for connectivity failures and a JetStream cluster that cannot answer
+// now (no leader, a node missing), Error otherwise; no-op on NATS_OK.
 void CheckNats(natsStatus status, std::string_view what,
                jsErrCode js_error = static_cast<jsErrCode>(0));
 
 // True for statuses that mean "the server could not be reached / did not answer in time".
 bool IsNatsUnavailable(natsStatus status);
+// True for JetStream errors that go away by themselves (an election, a node coming back).
+bool IsJetStreamUnavailable(jsErrCode code);
 
 // A stored message as read from the stream: data, every header, stream sequence and store time
 // (from the ack metadata of a consumed message, or directly from a js_GetMsg one).

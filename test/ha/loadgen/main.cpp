@@ -1,7 +1,7 @@
 // blog-loadgen: the failover suite's load generator (test/ha/run). Creates posts through the
 // ingress, then writes comments on them (and some more posts) at a steady paced rate, each
 // write with its own Idempotency-Key and retried with the same key until the answer is a 201
-// or a 4xx. Phases come from a file the driver appends to. On SIGTERM (or after --seconds) it
+// or a 4xx other than 409 ("still in progress"). Phases come from a file the driver appends to. On SIGTERM (or after --seconds) it
 // stops writing, finishes what is in flight, checks that every write is in the query service
 // exactly once with its final status, and prints what each phase saw.
 //

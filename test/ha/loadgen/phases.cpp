@@ -88,8 +88,8 @@ long Count(const PhaseStats& p, int status) {
 long Other(const PhaseStats& p) {
   long n = 0;
   for (const auto& [status, count] : p.answers) {
-    if (status != 0 && status != 201 && status != 500 && status != 502 && status != 503 &&
-        status != 504)
+    if (status != 0 && status != 201 && status != 409 && status != 500 && status != 502 &&
+        status != 503 && status != 504)
       n += count;
   }
   return n;
@@ -104,19 +104,19 @@ long Phases::Report(const std::string& json_out) {
   long errors = 0;
   std::ostringstream json;
   json << "[";
-  std::printf("\n%-18s %7s %8s %7s %7s %5s %5s %5s %6s %5s %5s %9s %9s\n", "phase", "writes",
-              "attempts", "retries", "201", "503", "502", "504", "no-ans", "500", "other",
-              "longest-s", "converge");
+  std::printf("\n%-18s %7s %8s %7s %7s %5s %5s %5s %5s %6s %5s %5s %9s %9s\n", "phase",
+              "writes", "attempts", "retries", "201", "409", "503", "502", "504", "no-ans", "500",
+              "other", "longest-s", "converge");
   for (std::size_t i = 0; i < phases_.size(); ++i) {
     const PhaseStats& p = phases_[i];
     const double end = i + 1 < phases_.size() ? phases_[i + 1].start_ms : now;
     const double gap = LongestGap(p.successes, p.start_ms, end) / 1000.0;
     const auto converge = converged_.count(p.name) ? converged_.at(p.name) + " s" : "-";
     errors += Count(p, 500);
-    std::printf("%-18s %7ld %8ld %7ld %7ld %5ld %5ld %5ld %6ld %5ld %5ld %9.2f %9s\n",
-                p.name.c_str(), p.writes, p.attempts, p.retries, Count(p, 201), Count(p, 503),
-                Count(p, 502), Count(p, 504), Count(p, 0), Count(p, 500), Other(p), gap,
-                converge.c_str());
+    std::printf("%-18s %7ld %8ld %7ld %7ld %5ld %5ld %5ld %5ld %6ld %5ld %5ld %9.2f %9s\n",
+                p.name.c_str(), p.writes, p.attempts, p.retries, Count(p, 201), Count(p, 409),
+                Count(p, 503), Count(p, 502), Count(p, 504), Count(p, 0), Count(p, 500), Other(p),
+                gap, converge.c_str());
     for (const auto& body : p.errors) std::printf("  500 in %s: %s\n", p.name.c_str(), body.c_str());
     json << (i ? "," : "") << "{\"phase\":\"" << p.name << "\",\"seconds\":"
          << (end - p.start_ms) / 1000.0 << ",\"writes\":" << p.writes

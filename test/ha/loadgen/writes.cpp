@@ -89,13 +89,15 @@ void Writer::Send(Write& write, bench::HttpClient& client) {
     const auto reply = client.RequestOnce("POST", path, body, headers);
     phases_.Answered(reply.status, write.attempts > 0, reply.body);
     ++write.attempts;
-    if (reply.status == 201 || (reply.status >= 400 && reply.status < 500)) {
+    // 409: a repeat of a write still in progress under this key (the first attempt is still
+    // being handled, e.g. waiting for a commit): retry it later, as its Retry-After says.
+    if (reply.status == 201 || (reply.status >= 400 && reply.status < 500 && reply.status != 409)) {
       write.final_status = reply.status;
       write.answer = reply.body;
       return;
     }
-    // No answer, or a 5xx: the write may or may not have been applied; the key makes a retry
-    // safe. Back off a little (with jitter, so that retries do not arrive in waves).
+    // No answer, a 5xx or a 409: the write may or may not have been applied; the key makes a
+    // retry safe. Back off a little (with jitter, so that retries do not arrive in waves).
     std::uniform_int_distribution<int> spread(0, static_cast<int>(backoff.count() / 2));
     std::this_thread::sleep_for(backoff + std::chrono::milliseconds(spread(jitter)));
     backoff = std::min(backoff * 2, kMaxBackoff);

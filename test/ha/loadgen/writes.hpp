@@ -1,6 +1,6 @@
 // The writes of the failover suite's load generator: posts and comments sent through the
 // ingress, each with its own Idempotency-Key, retried with the same key until the answer is a
-// 201 or a 4xx. Every attempt is recorded with the phase (fault) it happened in.
+// 201 or a 4xx other than 409 (which says that the first attempt is still in progress). Every attempt is recorded with the phase (fault) it happened in.
 #pragma once
 
 #include <atomic>
