@@ -1,7 +1,7 @@
 # nats-server with JetStream from Debian's package, for the podman smoke test
 # (deploy/container-smoke), where no registry image can be pulled. Kubernetes uses the
-# upstream image nats:2.10-alpine instead (k8s/nats/).
-ARG DEBIAN_IMAGE=debian:bookworm-slim
+# upstream image nats:2.10.29-alpine instead (k8s/base/nats/).
+ARG DEBIAN_IMAGE=debian:bookworm-20260803-slim
 FROM ${DEBIAN_IMAGE}
 RUN apt-get update \
  && apt-get install -y --no-install-recommends nats-server \

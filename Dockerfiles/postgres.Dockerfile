@@ -1,11 +1,11 @@
 # PostgreSQL 15 from Debian's packages, for the podman smoke test (deploy/container-smoke),
-# where no registry image can be pulled. Kubernetes uses the upstream image postgres:15
-# with one server per service instead (k8s/postgres/).
+# where no registry image can be pulled. Kubernetes uses the upstream image
+# postgres:15.19-bookworm with one server per service instead (k8s/base/postgres/).
 #
 # On first start the entrypoint creates one database per name in BLOG_DATABASES, each
 # owned by a role of the same name with password BLOG_DB_PASSWORD, and reachable by that
 # role only.
-ARG DEBIAN_IMAGE=debian:bookworm-slim
+ARG DEBIAN_IMAGE=debian:bookworm-20260803-slim
 FROM ${DEBIAN_IMAGE}
 RUN apt-get update \
  && apt-get install -y --no-install-recommends postgresql-15 \

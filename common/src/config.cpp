@@ -5,6 +5,9 @@
 
 #include "common/errors.hpp"
 
+#include <arpa/inet.h>
+#include <unistd.h>
+
 namespace blog {
 
 std::string EnvString(std::string_view name, std::string_view fallback) {
@@ -51,6 +54,82 @@ std::vector<std::string> EnvList(std::string_view name, std::string_view fallbac
   return items;
 }
 
+namespace {
+
+// The host of a NATS URL ("tls://user:pw@host:4222" -> "host"; "[::1]:4222" -> "::1").
+std::string UrlHost(std::string_view url) {
+  if (const auto scheme = url.find("://"); scheme != std::string_view::npos)
+    url.remove_prefix(scheme + 3);
+  if (const auto at = url.rfind('@'); at != std::string_view::npos) url.remove_prefix(at + 1);
+  if (url.starts_with('[')) return std::string(url.substr(1, url.find(']') - 1));
+  return std::string(url.substr(0, url.find_first_of(":/")));
+}
+
+bool IsIpAddress(const std::string& host) {
+  unsigned char buffer[16];
+  return inet_pton(AF_INET, host.c_str(), buffer) == 1 ||
+         inet_pton(AF_INET6, host.c_str(), buffer) == 1;
+}
+
+std::string ReadableFile(const char* name) {
+  std::string path = EnvString(name, "");
+  if (!path.empty() && access(path.c_str(), R_OK) != 0) {
+    throw ConfigError(std::string(name) + ": cannot read " + path, name);
+  }
+  return path;
+}
+
+}  // namespace
+
+NatsTls NatsTlsFromEnv(const std::vector<std::string>& urls) {
+  NatsTls tls;
+  std::size_t secure = 0;
+  for (const auto& url : urls) secure += url.starts_with("tls://") ? 1 : 0;
+  if (secure != 0 && secure != urls.size()) {
+    throw ConfigError("NATS_URL mixes tls:// and plain URLs: use tls:// for every server or none",
+                      "NATS_URL");
+  }
+  tls.enabled = secure != 0;
+  for (const char* name : {"NATS_TLS_CA", "NATS_TLS_CERT", "NATS_TLS_KEY", "NATS_TLS_HOSTNAME"}) {
+    if (!tls.enabled && !EnvString(name, "").empty()) {
+      throw ConfigError(std::string(name) + " is set but NATS_URL is not tls://: write the URLs " +
+                            "as tls://host:port to connect over TLS, or unset " + name,
+                        name);
+    }
+  }
+  if (!tls.enabled) return tls;
+  tls.ca_file = ReadableFile("NATS_TLS_CA");
+  tls.cert_file = ReadableFile("NATS_TLS_CERT");
+  tls.key_file = ReadableFile("NATS_TLS_KEY");
+  if (tls.cert_file.empty() != tls.key_file.empty()) {
+    throw ConfigError(
+        "NATS_TLS_CERT and NATS_TLS_KEY go together: the client certificate and its "
+        "private key",
+        tls.cert_file.empty() ? "NATS_TLS_CERT" : "NATS_TLS_KEY");
+  }
+  tls.hostname = EnvString("NATS_TLS_HOSTNAME", "");
+  if (tls.hostname.empty()) {
+    const std::string host = UrlHost(urls.front());
+    for (const auto& url : urls) {
+      if (UrlHost(url) != host) {
+        throw ConfigError(
+            "NATS_URL names several hosts: set NATS_TLS_HOSTNAME to the DNS name "
+            "every server's certificate carries",
+            "NATS_TLS_HOSTNAME");
+      }
+    }
+    if (IsIpAddress(host)) {
+      throw ConfigError("NATS_URL names the server by IP address (" + host +
+                            "), but its "
+                            "certificate is checked by DNS name: use that name in NATS_URL or "
+                            "set NATS_TLS_HOSTNAME",
+                        "NATS_TLS_HOSTNAME");
+    }
+    tls.hostname = host;
+  }
+  return tls;
+}
+
 Config Config::FromEnv(std::string_view service, int default_port) {
   using std::chrono::milliseconds;
   constexpr auto kMaxMs = std::int64_t{24} * 3600 * 1000;
@@ -74,6 +153,7 @@ Config Config::FromEnv(std::string_view service, int default_port) {
   c.nats.file_storage = storage == "file";
   c.nats.duplicate_window = milliseconds(EnvInt("STREAM_DUPLICATE_WINDOW_MS", 120000, 100, kMaxMs));
   c.nats.client_name = svc;
+  c.nats.tls = NatsTlsFromEnv(c.nats.urls);
   c.listener.ack_wait = milliseconds(EnvInt("ACK_WAIT_MS", 30000, 100, kMaxMs));
   c.listener.max_deliver = EnvInt("MAX_DELIVER", 5, 1, 1000);
   c.listener.retry_base = milliseconds(EnvInt("RETRY_BASE_MS", 200, 1, kMaxMs));

@@ -117,7 +117,10 @@ bool Service::StartDependencies() {
   // A brand-new database has no state: its consumers replay from the first stored event.
   context_->reset_consumers = fresh;
   const bool nats_ready = RetryUntilAvailable("nats", [&] {
-    if (!nats_->WaitConnected(std::chrono::seconds(2))) throw UnavailableError("not connected");
+    if (!nats_->WaitConnected(std::chrono::seconds(2))) {
+      const std::string why = nats_->LastError();
+      throw UnavailableError(why.empty() ? "not connected" : "not connected: " + why);
+    }
     nats_->EnsureStreams();
   });
   if (!nats_ready) return false;

@@ -1,21 +1,59 @@
 // What the manifests must say, from the services' contract (DESIGN.md, issue 5). The
 // semantic checks compare the rendered manifests against this, not against themselves.
 export const SERVICES = {
-  posts: { port: 4000, replicas: 1 },
-  comments: { port: 4001, replicas: 2 },
-  query: { port: 4002, replicas: 2 },
-  moderation: { port: 4003, replicas: 2 },
+  posts: { port: 4000 },
+  comments: { port: 4001 },
+  query: { port: 4002 },
+  moderation: { port: 4003 },
 };
+
+// The shapes the repo deploys, each checked in full: the kustomizations it applies
+// together, the replicas of each service, where PostgreSQL comes from, and what else the
+// shape promises. Secrets a shape expects the deployer (or cert-manager) to create are
+// externalSecrets, with their keys.
+const BASE = {
+  replicas: { posts: 1, comments: 2, query: 2, moderation: 2 },
+  postgres: "statefulset",      // one PostgreSQL StatefulSet per service (k8s/base/postgres)
+  pdbEveryDeployment: false,    // posts runs one replica: a PDB would block node drains
+  natsOnDistinctNodes: false,   // preferred anti-affinity only: fits a one-node cluster
+  tls: false,
+  externalSecrets: {},
+};
+export const SHAPES = [
+  { name: "base", dirs: ["k8s"], ...BASE },
+  { name: "ha", dirs: ["k8s/overlays/ha", "k8s/overlays/ha-databases"], ...BASE,
+    replicas: { posts: 2, comments: 2, query: 2, moderation: 2 },
+    postgres: "cnpg", pdbEveryDeployment: true, natsOnDistinctNodes: true },
+  { name: "tls", dirs: ["k8s/overlays/tls"], ...BASE, tls: true,
+    externalSecrets: { "nats-tls": ["tls.crt", "tls.key", "ca.crt"] } },
+];
 
 // The page: static files served by nginx (the `client` Dockerfile target), no NATS, no DB.
 export const CLIENT = { name: "client", port: 8080, replicas: 2 };
 
 export const NAMESPACE = "blog";
+export const NAMESPACE_FILE = "k8s/namespace.yaml";   // applied once, in no kustomization
 export const IMAGE_REPO = "blog";                    // images are blog/<service>
 export const DOCKERFILE = "Dockerfiles/Dockerfile";  // one target per service
-export const UPSTREAM_IMAGES = new Set(["nats:2.10-alpine", "postgres:15"]);
+// Upstream images, pinned to exact versions (deploy/README.md says how to refresh them).
+export const UPSTREAM_IMAGES = new Set(["nats:2.10.29-alpine", "postgres:15.19-bookworm"]);
 export const NATS_REPLICAS = 3;
+export const NATS_PROBE_TIMEOUT_S = 5;              // as the official NATS Helm chart
+export const NATS_GOMEMLIMIT_PERCENT = 90;          // of the nats container's memory limit
 export const PRESTOP_BUDGET_S = 5;                  // longest preStop sleep allowed
+
+// Every password in a Secret (keys named *password*): it is parsed by nats-server as
+// configuration and pasted into URLs (DATABASE_URL, the NATS route URLs).
+export const PASSWORD_RULE = /^[A-Za-z][A-Za-z0-9-]{15,}$/;
+export const PASSWORD_RULE_TEXT = "letters, digits and dashes, starting with a letter, 16 or more characters";
+
+// CloudNativePG (shape ha): one Cluster <service>-db each.
+export const CNPG = {
+  instances: 3,
+  postgresMajor: 15,
+  operatorNamespace: "cnpg-system",
+  operatorLabels: { "app.kubernetes.io/name": "cloudnative-pg" },
+};
 
 export const INGRESS = {
   host: "posts.com",
@@ -80,9 +118,11 @@ export function natsPermissions(service) {
 
 // NetworkPolicy (issue 8): the only connections allowed, as [from, to, port, protocol].
 // Pods are named by their app.kubernetes.io/name label; "ingress-nginx" is the ingress
-// controller (namespace ingress-nginx), "kube-dns" the cluster DNS (namespace kube-system).
+// controller (namespace ingress-nginx), "kube-dns" the cluster DNS (namespace kube-system),
+// "cnpg-operator" CloudNativePG's operator, "kube-apiserver" and "internet" addresses
+// outside the pod network.
 export const INGRESS_NAMESPACE = "ingress-nginx";
-export function allowedConnections() {
+export function allowedConnections(shape) {
   const allowed = [];
   const dns = (from) => allowed.push([from, "kube-dns", 53, "UDP"], [from, "kube-dns", 53, "TCP"]);
   for (const s of Object.keys(SERVICES)) {
@@ -92,5 +132,19 @@ export function allowedConnections() {
   for (const p of INGRESS.paths) allowed.push(["ingress-nginx", p.service, p.port, "TCP"]);
   allowed.push(["nats", "nats", 6222, "TCP"]);
   dns("nats");
+  if (shape.postgres === "cnpg") {
+    // CloudNativePG: instances replicate to each other and talk to their instance
+    // managers; the operator reaches both ports; each instance manager uses the Kubernetes
+    // API, which no selector can name, so any outside address on 443 and 6443.
+    for (const s of Object.keys(SERVICES)) {
+      const db = `${s}-db`;
+      for (const port of [5432, 8000]) allowed.push([db, db, port, "TCP"], ["cnpg-operator", db, port, "TCP"]);
+      allowed.push([db, "kube-apiserver", 443, "TCP"], [db, "kube-apiserver", 6443, "TCP"],
+        [db, "internet", 443, "TCP"]);
+      dns(db);
+    }
+  }
+  // cert-manager's HTTP-01 solver, reached through the ingress controller.
+  if (shape.tls) allowed.push(["ingress-nginx", "cm-acme-http-solver", 8089, "TCP"]);
   return allowed;
 }

@@ -80,6 +80,16 @@ export function rules(root) {
     const entry = inherited(stages, st, "ENTRYPOINT") ?? "";
     if (!entry.includes(`/${name}"`)) errors.push(`${name}: ENTRYPOINT must start the ${name} binary`);
   }
+  // Base images pinned: one dated Debian tag (debian:bookworm-YYYYMMDD-slim) in every file.
+  const bases = new Set();
+  for (const file of dockerfileFiles(root)) {
+    const arg = /^ARG DEBIAN_IMAGE=(\S+)$/m.exec(readFileSync(file, "utf8"))?.[1];
+    if (!/^debian:bookworm-\d{8}-slim$/.test(arg ?? "")) {
+      errors.push(`${path.relative(root, file)}: ARG DEBIAN_IMAGE must pin debian:bookworm-YYYYMMDD-slim, got ${arg}`);
+    }
+    bases.add(arg);
+  }
+  if (bases.size > 1) errors.push(`Dockerfiles pin different Debian images: ${[...bases].join(", ")}`);
   for (const file of dockerfileFiles(root)) {
     const rel = path.relative(root, file);
     for (const st of parseDockerfile(readFileSync(file, "utf8"))) {

@@ -1,19 +1,23 @@
-// deploy/check-manifests runs this: every check of k8s/, skaffold.yaml and Dockerfiles/,
-// one line each, then "manifests: N passed, M failed". Exit 1 if any check failed.
+// deploy/check-manifests runs this: every check of k8s/ (each deployable shape: the base,
+// the HA overlay with its databases, the TLS overlay), skaffold.yaml and Dockerfiles/, one
+// line each, then "manifests: N passed, M failed". Exit 1 if any check failed.
 //
 //   node deploy/checks/main.mjs [--root DIR] [--no-selftest]
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import YAML from "yaml";
-import { renderBuiltin, renderKubectl, unhash, diffRenderings, idOf } from "./render.mjs";
 import { typecheck, kubernetesUnit } from "./schema.mjs";
-import { Manifests } from "./k8s-model.mjs";
+import { loadCrds, isCustomResource, validateCustomResource } from "./crd.mjs";
+import { Manifests, natsFilesOf } from "./k8s-model.mjs";
 import { SEMANTIC_CHECKS } from "./semantic.mjs";
+import { renderDir, namespaceFile, requestedResources, describeResources } from "./shapes.mjs";
 import * as skaffold from "./skaffold.mjs";
 import * as dockerfiles from "./dockerfiles.mjs";
-import { testConfig, containerEnv, localAuthorization, probePermissions } from "./nats.mjs";
+import { testConfig, containerEnv, localAuthorization, probePermissions, natsProbeCases,
+  withThrowawayCertificates } from "./nats.mjs";
 import * as C from "./contract.mjs";
+import { kindConfig } from "./kind.mjs";
 import { selfTests } from "./selftest.mjs";
 
 const { values: opts } = parseArgs({ options: {
@@ -21,7 +25,8 @@ const { values: opts } = parseArgs({ options: {
   "no-selftest": { type: "boolean", default: false },
 } });
 const ROOT = path.resolve(opts.root);
-const K8S = "k8s";
+// The repo the checks live in: its scripts, also when --root points at a copy.
+const REPO = existsSync(path.join(ROOT, "scripts")) ? ROOT : path.resolve(import.meta.dirname, "..", "..");
 
 const counts = { passed: 0, failed: 0, skipped: 0 };
 function report(name, errors) {
@@ -53,24 +58,29 @@ async function checkAsync(name, fn) {
   }
 }
 
-// 1. Rendering: the built-in renderer always; kubectl's (authoritative) when installed.
-let items = [];
-check("kustomization renders (built-in renderer)", () => {
-  items = renderBuiltin(path.join(ROOT, K8S));
-  return [];
-});
-check("kubectl kustomize renders the same objects as the built-in renderer", () => {
-  const rendered = renderKubectl(path.join(ROOT, K8S));
-  if (rendered === null) return null;
-  const generators = new Set(items.filter((i) => i.generated).map((i) => i.doc.metadata.name));
-  const plain = unhash(rendered, generators);
-  const diff = diffRenderings(items.map((i) => i.doc), plain);
-  // Check what kubectl would apply (less the name hashes, which the semantic checks do
-  // not know), keeping the built-in renderer's sources for messages.
-  const sources = new Map(items.map((i) => [idOf(i.doc), i.source]));
-  items = plain.map((doc) => ({ doc, source: sources.get(idOf(doc)) ?? "kubectl" }));
-  return diff;
-});
+// 1. Rendering: every kustomization of every shape, built-in and (when installed) kubectl.
+const shapes = C.SHAPES.map((shape) => ({ shape, items: [] }));
+for (const s of shapes) {
+  for (const dir of s.shape.dirs) {
+    let kubectlDiff = null;
+    check(`[${s.shape.name}] ${dir} renders (built-in renderer)`, () => {
+      const r = renderDir(ROOT, dir);
+      s.items.push(...r.items);
+      kubectlDiff = r.kubectlDiff;
+      return [];
+    });
+    report(`[${s.shape.name}] kubectl kustomize ${dir} renders the same objects as the built-in renderer`,
+      kubectlDiff);
+  }
+  console.log(`info [${s.shape.name}] ${describeResources(requestedResources(s.items.map((i) => i.doc)))}`);
+}
+check(`${C.NAMESPACE_FILE} is the one Namespace (Pod Security restricted), applied on its own`,
+  () => namespaceFile(ROOT));
+
+// The kind clusters of deploy/README.md: one node for the base, three workers for HA.
+check("deploy/kind/cluster.yaml: one node, ingress-ready, host ports 80 and 443", () => kindConfig(ROOT, "cluster.yaml", 0));
+check("deploy/kind/ha.yaml: three workers for the HA spread, ingress-ready control plane with ports 80 and 443",
+  () => kindConfig(ROOT, "ha.yaml", 3));
 
 let skaffoldConfig = {};
 check("skaffold.yaml parses", () => {
@@ -78,94 +88,94 @@ check("skaffold.yaml parses", () => {
   return [];
 });
 
-// 2. Strict schemas: one tsc run over every object and skaffold.yaml.
+// 2. Strict schemas: built-in kinds in one tsc run (an object shared by several shapes is
+// checked once), custom resources against their CRD (deploy/crds) with ajv.
 {
-  const units = [];
+  const crds = loadCrds();
+  const units = new Map();
   const broken = [];
-  for (const item of items) {
-    try { units.push(kubernetesUnit(item)); } catch (e) { broken.push(e.message); }
+  for (const { shape, items } of shapes) {
+    for (const item of items) {
+      const tag = `${item.doc.kind} ${item.doc.metadata?.name}`;
+      if (isCustomResource(crds, item.doc)) {
+        report(`[${shape.name}] schema ${tag} (${item.source}) against its CRD`,
+          validateCustomResource(crds, item.doc));
+        continue;
+      }
+      const key = JSON.stringify(item.doc);
+      if (units.has(key)) { units.get(key).shapes.push(shape.name); continue; }
+      try {
+        units.set(key, { ...kubernetesUnit(item), name: `${units.size}`, shapes: [shape.name], tag });
+      } catch (e) { broken.push(e.message); }
+    }
   }
-  units.push(skaffold.skaffoldUnit(skaffoldConfig));
   if (broken.length) report("every object has a kubernetes-models schema", broken);
+  const list = [...units.values(), { ...skaffold.skaffoldUnit(skaffoldConfig), shapes: [], tag: "skaffold.yaml" }];
   let results = new Map();
-  check(`tsc --strict ran over ${units.length} typed documents`, () => {
-    results = typecheck(units, "schema");
+  check(`tsc --strict ran over ${list.length} typed documents`, () => {
+    results = typecheck(list, "schema");
     return [];
   });
-  for (const u of units) {
-    if (results.has(u.name)) report(`schema ${u.name.replace("-", " ")} (${u.source})`, results.get(u.name));
+  for (const u of list) {
+    const where = u.shapes.length ? ` [${u.shapes.join(", ")}]` : "";
+    if (results.has(u.name)) report(`schema ${u.tag} (${u.source})${where}`, results.get(u.name));
   }
 }
 
-// 3. What schemas cannot see.
-const manifests = new Manifests(items);
+// 3. What schemas cannot see, per shape.
 let dockerTargets = new Set();
 check("Dockerfile targets are readable", () => { dockerTargets = dockerfiles.serviceTargets(ROOT); return []; });
-const natsFiles = items.find((i) => i.doc.kind === "ConfigMap" && i.doc.data?.["nats.conf"])?.doc.data;
-const ctx = {
-  skaffold: skaffoldConfig,
-  dockerTargets,
-  natsFiles,
-  natsConf: natsFiles?.["nats.conf"],
-  localNatsAuth: null,
-};
+let localNatsAuth = null;
 check("scripts/nats-auth (the local NATS users) prints a readable authorization block", () => {
-  // The local setup of the repo the checks live in, also when --root points elsewhere.
-  ctx.localNatsAuth = localAuthorization(existsSync(path.join(ROOT, "scripts")) ? ROOT
-    : path.resolve(import.meta.dirname, "..", ".."));
-  return ctx.localNatsAuth ? [] : null;
+  localNatsAuth = localAuthorization(REPO);
+  return localNatsAuth ? [] : null;
 });
-for (const [name, fn] of SEMANTIC_CHECKS) check(`semantic: ${name}`, () => fn(manifests, ctx));
 check("semantic: skaffold.yaml builds every image target and deploys k8s/",
-  () => skaffold.rules(skaffoldConfig, K8S));
+  () => skaffold.rules(skaffoldConfig, "k8s"));
 
-// 3b. nats.conf under a real nats-server, with the environment Kubernetes would give.
-const decode = (kind) => (name, key) => {
-  const d = manifests.find(kind, name, C.NAMESPACE);
-  const v = d?.data?.[key];
-  return v === undefined ? undefined : kind === "Secret" ? Buffer.from(v, "base64").toString("utf8") : v;
-};
-const envOf = (kind, name, container, podName) => containerEnv(
-  manifests.find(kind, name, C.NAMESPACE)?.spec?.template?.spec?.containers
-    ?.find((c) => c.name === container),
-  { podName, secret: decode("Secret"), configMap: decode("ConfigMap") });
-check("nats-server -t accepts the cluster's nats.conf with the pod's environment", () =>
-  (natsFiles === undefined ? ["no ConfigMap holds nats.conf"]
-    : testConfig(natsFiles, envOf("StatefulSet", "nats", "nats", "nats-0"))));
-await checkAsync("nats-server enforces the users of auth.conf (anonymous refused, each service only its subjects)",
-  async () => {
-    if (!natsFiles?.["auth.conf"]) return ["the nats ConfigMap has no auth.conf"];
+const probedAuth = new Set();
+for (const { shape, items } of shapes) {
+  const manifests = new Manifests(items, { externalSecrets: shape.externalSecrets });
+  const natsFiles = natsFilesOf(manifests);
+  const ctx = { shape, skaffold: skaffoldConfig, dockerTargets, natsFiles,
+    natsConf: natsFiles["nats.conf"], localNatsAuth };
+  for (const [name, fn] of SEMANTIC_CHECKS) check(`[${shape.name}] semantic: ${name}`, () => fn(manifests, ctx));
+
+  // nats.conf under a real nats-server, with the environment Kubernetes would give.
+  const decode = (kind) => (name, key) => {
+    const d = manifests.find(kind, name, C.NAMESPACE);
+    const v = d?.data?.[key];
+    return v === undefined ? undefined : kind === "Secret" ? Buffer.from(v, "base64").toString("utf8") : v;
+  };
+  const containerOf = (kind, name, container) => manifests.find(kind, name, C.NAMESPACE)
+    ?.spec?.template?.spec?.containers?.find((c) => c.name === container);
+  const envOf = (kind, name, container, podName) => containerEnv(containerOf(kind, name, container),
+    { podName, secret: decode("Secret"), configMap: decode("ConfigMap") });
+  const natsEnv = envOf("StatefulSet", "nats", "nats", "nats-0");
+  check(`[${shape.name}] nats-server -t accepts the cluster's nats.conf with the pod's environment`, () => {
+    if (!natsFiles["nats.conf"]) return ["no ConfigMap holds nats.conf"];
+    // TLS files come from Secrets only the cluster has: throwaway certificates stand in.
+    const pod = manifests.find("StatefulSet", "nats", C.NAMESPACE)?.spec?.template?.spec;
+    const provided = (v) => v.secret && manifests.find("Secret", v.secret.secretName, C.NAMESPACE)?.provided;
+    const mounts = (containerOf("StatefulSet", "nats", "nats")?.volumeMounts ?? [])
+      .filter((vm) => pod?.volumes?.some((v) => v.name === vm.name && provided(v))).map((vm) => vm.mountPath);
+    const tls = withThrowawayCertificates(natsFiles, mounts, REPO);
+    if (!tls) return null;
+    try { return testConfig(tls.files, natsEnv); } finally { tls.cleanup(); }
+  });
+  const auth = natsFiles["auth.conf"];
+  if (auth === undefined || probedAuth.has(auth)) continue;
+  probedAuth.add(auth);
+  await checkAsync(`[${shape.name}] nats-server enforces the users of auth.conf (anonymous refused, each ` +
+    "service only its subjects)", async () => {
     const creds = Object.fromEntries(Object.keys(C.SERVICES).map((s) => {
       const e = envOf("Deployment", s, s, `${s}-0`);
       return [s, { user: e.NATS_USER, password: e.NATS_PASSWORD }];
     }));
     creds[C.NATS_ADMIN_USER] = { user: decode("Secret")("nats-admin", "NATS_USER"),
       password: decode("Secret")("nats-admin", "NATS_PASSWORD") };
-    return probePermissions(natsFiles, "auth.conf", envOf("StatefulSet", "nats", "nats", "nats-0"),
-      natsProbeCases(creds));
+    return probePermissions(natsFiles, "auth.conf", natsEnv, natsProbeCases(creds));
   });
-
-/** What issue 8 asks of the NATS users, as probe cases (see nats.mjs probePermissions). */
-function natsProbeCases(creds) {
-  const cases = [
-    { op: "connect", allowed: false },   // anonymous
-    { op: "connect", user: creds.posts.user, password: `${creds.posts.password}x`, allowed: false },
-    { op: "pub", ...creds[C.NATS_ADMIN_USER], subject: "blog.comment.created", allowed: true },
-  ];
-  const all = Object.entries(C.NATS_EVENTS);
-  for (const [s, ev] of all) {
-    cases.push({ op: "connect", ...creds[s], allowed: true });
-    for (const [other, oev] of all) {
-      for (const subject of oev.publishes) cases.push({ op: "pub", ...creds[s], subject, allowed: other === s });
-      for (const type of oev.consumes.slice(0, 1)) {
-        cases.push({ op: "pub", ...creds[s], subject: `$JS.API.CONSUMER.DURABLE.CREATE.BLOG.${other}-${type}`,
-          allowed: other === s });
-      }
-    }
-    cases.push({ op: "sub", ...creds[s], subject: "blog.>", allowed: false },
-      { op: "sub", ...creds[s], subject: "_INBOX.probe", allowed: true });
-  }
-  return cases;
 }
 
 // 4. Dockerfiles.

@@ -1,11 +1,12 @@
 // The cluster's NATS configuration, run by a real nats-server: `-t` (test the config and
 // exit) with the environment the pod gets, and a live test of the users' permissions.
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { parseNatsConf } from "./natsconf.mjs";
+import * as C from "./contract.mjs";
 
 function hasNatsServer() {
   try {
@@ -187,4 +188,49 @@ export async function probePermissions(files, authFile, env, cases) {
     rmSync(dir, { recursive: true, force: true });
   }
   return errors;
+}
+
+/** What issue 8 asks of the NATS users, as probe cases (see nats.mjs probePermissions). */
+export function natsProbeCases(creds) {
+  const cases = [
+    { op: "connect", allowed: false },   // anonymous
+    { op: "connect", user: creds.posts.user, password: `${creds.posts.password}x`, allowed: false },
+    { op: "pub", ...creds[C.NATS_ADMIN_USER], subject: "blog.comment.created", allowed: true },
+  ];
+  const all = Object.entries(C.NATS_EVENTS);
+  for (const [s, ev] of all) {
+    cases.push({ op: "connect", ...creds[s], allowed: true });
+    for (const [other, oev] of all) {
+      for (const subject of oev.publishes) cases.push({ op: "pub", ...creds[s], subject, allowed: other === s });
+      for (const type of oev.consumes.slice(0, 1)) {
+        cases.push({ op: "pub", ...creds[s], subject: `$JS.API.CONSUMER.DURABLE.CREATE.BLOG.${other}-${type}`,
+          allowed: other === s });
+      }
+    }
+    cases.push({ op: "sub", ...creds[s], subject: "blog.>", allowed: false },
+      { op: "sub", ...creds[s], subject: "_INBOX.probe", allowed: true });
+  }
+  return cases;
+}
+
+/**
+ * For `nats-server -t` of a configuration whose TLS files come from Secrets only the
+ * cluster holds (mounted at mountPaths): throwaway certificates (scripts/nats-tls-certs) under
+ * the Secret's key names (tls.crt, tls.key, ca.crt), and the files with each mount path
+ * pointing at them. Returns {files, cleanup}; null when openssl or the script is missing.
+ */
+export function withThrowawayCertificates(files, mountPaths, repoRoot) {
+  if (!mountPaths.length) return { files, cleanup: () => {} };
+  const dir = mkdtempSync(path.join(os.tmpdir(), "nats-tls-"));
+  try {
+    execFileSync(path.join(repoRoot, "scripts", "nats-tls-certs"), [dir], { stdio: "ignore" });
+  } catch {
+    rmSync(dir, { recursive: true, force: true });
+    return null;
+  }
+  copyFileSync(path.join(dir, "server.crt"), path.join(dir, "tls.crt"));
+  copyFileSync(path.join(dir, "server.key"), path.join(dir, "tls.key"));
+  const mapped = Object.fromEntries(Object.entries(files).map(([name, text]) =>
+    [name, mountPaths.reduce((t, mp) => t.replaceAll(`${mp}/`, `${dir}/`), text)]));
+  return { files: mapped, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }

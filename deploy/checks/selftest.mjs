@@ -7,11 +7,16 @@ import { renderBuiltin } from "./render.mjs";
 import { Manifests } from "./k8s-model.mjs";
 import { SEMANTIC_CHECKS } from "./semantic.mjs";
 import * as dockerfiles from "./dockerfiles.mjs";
-import { localAuthorization, probePermissions, testConfig } from "./nats.mjs";
+import { localAuthorization, probePermissions, testConfig, withThrowawayCertificates } from "./nats.mjs";
+import { loadCrds } from "./crd.mjs";
+import { kindConfig } from "./kind.mjs";
+import * as C from "./contract.mjs";
+import { byName, container, envOf, policy, natsFiles, editNats, SHAPE_MUTATIONS, mutationFails,
+  crdSelfTests } from "./selftest-shapes.mjs";
 import YAML from "yaml";
 
 const DEPLOY = path.resolve(import.meta.dirname, "..");
-const COPIED = ["k8s", "skaffold.yaml", "Dockerfiles", ".dockerignore", "CMakeLists.txt"];
+const COPIED = ["k8s", "skaffold.yaml", "Dockerfiles", ".dockerignore", "CMakeLists.txt", "deploy/kind"];
 
 /** A scratch copy of the files the checks read; edits: [[relPath, from, to]]. */
 function scratchRoot(label, edits) {
@@ -30,16 +35,22 @@ function scratchRoot(label, edits) {
   }, remove() { rmSync(dir, { recursive: true, force: true }); } };
 }
 
-/** Runs the whole check on a copy with three schema errors, once, for three self-tests. */
+const CLUSTERS = "k8s/overlays/ha-databases/clusters.yaml";
+
+/** Runs the whole check on a copy with five schema errors, once, for five self-tests. */
 function schemaRun(root) {
   let result;
   return () => {
     if (result) return result;
     const scratch = scratchRoot("schema", [
-      ["k8s/services/posts.yaml", "\n  replicas: 1\n", "\n  replicaz: 1\n"],
-      ["k8s/services/comments.yaml", "containerPort: 4001", 'containerPort: "4001"'],
-      ["k8s/services/query.yaml",
+      ["k8s/base/services/posts.yaml", "\n  replicas: 1\n", "\n  replicaz: 1\n"],
+      ["k8s/base/services/comments.yaml", "containerPort: 4001", 'containerPort: "4001"'],
+      ["k8s/base/services/query.yaml",
         "  selector:\n    matchLabels:\n      app.kubernetes.io/name: query\n", ""],
+      // Custom resources, checked against their CRD (deploy/crds).
+      [CLUSTERS, "  instances: 3\n", "  instancse: 3\n"],
+      [CLUSTERS, "PostgreSQL of the comments service\n  instances: 3\n",
+        'PostgreSQL of the comments service\n  instances: "3"\n'],
     ]);
     const dir = scratch.apply(root);
     const run = spawnSync(process.execPath, [path.join(import.meta.dirname, "main.mjs"),
@@ -54,25 +65,14 @@ function expectSchemaFailure(run, object, pattern) {
   const { status, out } = run();
   const errors = [];
   if (status !== 1) errors.push(`check-manifests exited ${status}, want 1`);
-  const block = new RegExp(`^FAIL schema ${object} .*\\n((?: {7}.*\\n)+)`, "m").exec(out);
+  const block = new RegExp(`^FAIL (?:\\[\\w+\\] )?schema ${object} .*\\n((?: {7}.*\\n)+)`, "m").exec(out);
   if (!block) errors.push(`no "FAIL schema ${object}" in:\n${out}`);
   else if (!pattern.test(block[1])) errors.push(`"${object}" failed, but not with ${pattern}:\n${block[1]}`);
   return errors;
 }
 
-// Semantic mutations: [description, check name fragment, mutate(docs)].
-const byName = (docs, kind, name) => docs.find((d) => d.kind === kind && d.metadata.name === name);
-const container = (docs, name) => byName(docs, "Deployment", name).spec.template.spec.containers[0];
-const envOf = (docs, svc, name) => container(docs, svc).env.find((e) => e.name === name);
+// Semantic mutations of the base: [description, check name fragment, mutate(docs)].
 const paths = (docs) => byName(docs, "Ingress", "blog").spec.rules[0].http.paths;
-const policy = (docs, name) => byName(docs, "NetworkPolicy", name).spec;
-const natsFiles = (docs) => byName(docs, "ConfigMap", "nats-config").data;
-/** Replaces text in a file of the nats ConfigMap; throws if it is not there. */
-const editNats = (docs, file, from, to) => {
-  const f = natsFiles(docs);
-  if (!f[file].includes(from)) throw new Error(`self-test setup: "${from}" not in ${file}`);
-  f[file] = f[file].replace(from, to);
-};
 const natsEnvVar = (docs, name) => byName(docs, "StatefulSet", "nats").spec.template.spec.containers[0]
   .env.find((e) => e.name === name);
 const SEMANTIC_MUTATIONS = [
@@ -188,6 +188,8 @@ const DOCKERFILE_MUTATIONS = [
     ["Dockerfiles/Dockerfile", "USER 10001:10001\n", ""]],
   ["a service image exposing the wrong port fails", "rules",
     ["Dockerfiles/Dockerfile", "EXPOSE 4002", "EXPOSE 4012"]],
+  ["a floating Debian base image fails", "rules",
+    ["Dockerfiles/nats.Dockerfile", "ARG DEBIAN_IMAGE=debian:bookworm-20260803-slim", "ARG DEBIAN_IMAGE=debian:bookworm-slim"]],
 ];
 
 /** nats-server itself must refuse broken configurations and report loose permissions. */
@@ -216,14 +218,47 @@ function liveNatsTests(base) {
   ];
 }
 
+/** The TLS shape's nats.conf must fail nats-server -t when a certificate file is missing. */
+function liveTlsTest(tlsDocs, repo) {
+  return ["nats-server -t fails on a TLS block whose certificate file does not exist", () => {
+    const files = natsFiles(tlsDocs);
+    const broken = { ...files, "tls.conf": files["tls.conf"].replace("/etc/nats-tls/tls.crt", "/etc/nats-tls/none.crt") };
+    const tls = withThrowawayCertificates(broken, ["/etc/nats-tls"], repo);
+    if (!tls) return null;
+    const env = { SERVER_NAME: "nats-0", NATS_ROUTE_PASSWORD: "r", NATS_ROUTES: "[]",
+      NATS_PASSWORD_ADMIN: "a", NATS_PASSWORD_POSTS: "p", NATS_PASSWORD_COMMENTS: "c",
+      NATS_PASSWORD_MODERATION: "m", NATS_PASSWORD_QUERY: "q" };
+    try {
+      const errors = testConfig(tls.files, env);
+      return errors === null ? null : errors.length ? [] : ["passed a missing certificate file"];
+    } finally { tls.cleanup(); }
+  }];
+}
+
 export function selfTests(root) {
   const run = schemaRun(root);
-  const base = renderBuiltin(path.join(root, "k8s")).map((i) => i.doc);
   const repo = path.resolve(import.meta.dirname, "..", "..");
-  const ctx = { skaffold: YAML.parse(readFileSync(path.join(root, "skaffold.yaml"), "utf8")),
-    dockerTargets: dockerfiles.serviceTargets(root),
-    natsConf: byName(base, "ConfigMap", "nats-config")?.data?.["nats.conf"],
-    localNatsAuth: localAuthorization(repo) };
+  const rendered = Object.fromEntries(C.SHAPES.map((s) => [s.name,
+    s.dirs.flatMap((dir) => renderBuiltin(path.join(root, dir))).map((i) => i.doc)]));
+  const base = rendered.base;
+  const shapeOf = (name) => C.SHAPES.find((s) => s.name === name);
+  const ctxOf = (name) => {
+    const docs = rendered[name];
+    return { shape: shapeOf(name), skaffold: YAML.parse(readFileSync(path.join(root, "skaffold.yaml"), "utf8")),
+      dockerTargets: dockerfiles.serviceTargets(root),
+      natsConf: byName(docs, "ConfigMap", "nats-config")?.data?.["nats.conf"],
+      localNatsAuth: localAuthorization(repo) };
+  };
+  const ctx = ctxOf("base");
+  const manifestsOf = (name) => (docs) => new Manifests(docs.map((doc) => ({ doc, source: name })),
+    { externalSecrets: shapeOf(name).externalSecrets });
+  const semantic = (what, checkName, mutate, shapeName = "base") => [
+    `semantic check catches ${what}${shapeName === "base" ? "" : ` [${shapeName}]`}`, () => {
+      const check = SEMANTIC_CHECKS.find(([n]) => n.includes(checkName));
+      if (!check) return [`no semantic check named like "${checkName}"`];
+      return mutationFails(check, rendered[shapeName], shapeName === "base" ? ctx : ctxOf(shapeName), mutate, what,
+        manifestsOf(shapeName));
+    }];
   return [
     ["k8s copy with `replicas` misspelt `replicaz` fails: unknown field",
       () => expectSchemaFailure(run, "Deployment posts", /spec\.replicaz: .*'"replicaz"' does not exist/)],
@@ -231,19 +266,25 @@ export function selfTests(root) {
       () => expectSchemaFailure(run, "Deployment comments", /containerPort: .*not assignable to type 'number'/)],
     ["k8s copy without a Deployment selector fails: missing required field",
       () => expectSchemaFailure(run, "Deployment query", /at spec: .*'"selector"' is missing/)],
-    ...SEMANTIC_MUTATIONS.map(([what, checkName, mutate]) => [`semantic check catches ${what}`, () => {
-      const docs = structuredClone(base);
-      const c = structuredClone(ctx);
-      const [name, fn] = SEMANTIC_CHECKS.find(([n]) => n.includes(checkName));
-      // The unmutated manifests pass, so a failure below is the mutation's doing.
-      if (fn(new Manifests(base.map((doc) => ({ doc, source: "base" }))), ctx).length) {
-        return [`"${name}" fails the unmutated manifests already`];
-      }
-      mutate(docs, c);
-      return fn(new Manifests(docs.map((doc) => ({ doc, source: "mutated" }))), c).length
-        ? [] : [`"${name}" passed a manifest with ${what}`];
-    }]),
+    ["k8s copy with a Cluster field misspelt fails against the CRD: unknown field",
+      () => expectSchemaFailure(run, "Cluster posts-db", /at spec: must NOT have additional properties "instancse"/)],
+    ["k8s copy with a Cluster's instances as a string fails against the CRD: wrong type",
+      () => expectSchemaFailure(run, "Cluster comments-db", /at spec\.instances: must be integer/)],
+    ...crdSelfTests(loadCrds(), rendered.ha),
+    ...SEMANTIC_MUTATIONS.map(([what, checkName, mutate]) => semantic(what, checkName, mutate)),
+    ...SHAPE_MUTATIONS.map(([what, checkName, mutate, shapeName]) => semantic(what, checkName, mutate, shapeName)),
     ...liveNatsTests(base),
+    liveTlsTest(rendered.tls, repo),
+    ...[["a kind cluster for HA with two workers fails", "ha.yaml", 3, "  - role: worker\n", ""],
+      ["a kind cluster whose ingress node maps no port 443 fails", "cluster.yaml", 0, "hostPort: 443", "hostPort: 8443"]]
+      .map(([what, file, workers, from, to], n) => [what, () => {
+        const scratch = scratchRoot(`kind${n}`, [[`deploy/kind/${file}`, from, to]]);
+        try {
+          return kindConfig(scratch.apply(root), file, workers).length ? [] : [`kind check passed: ${what}`];
+        } finally {
+          scratch.remove();
+        }
+      }]),
     ...DOCKERFILE_MUTATIONS.map(([what, which, edit], n) => [what, () => {
       const scratch = scratchRoot(`docker${n}`, [edit]);
       try {

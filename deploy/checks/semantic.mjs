@@ -1,9 +1,11 @@
 // What schemas cannot see: cross-references between objects and the services' contract.
 // Each check takes the rendered manifests (a Manifests) and returns its errors (none = pass).
 import * as C from "./contract.mjs";
-import { selects, portMatches, idOf } from "./k8s-model.mjs";
+import { selects, portMatches, idOf, mountedSecretKey, natsFilesOf } from "./k8s-model.mjs";
 import { labelSelectorMatches, connectionAllowed } from "./netpol.mjs";
 import { parseNatsFiles } from "./natsconf.mjs";
+import { RESILIENCE_CHECKS } from "./resilience.mjs";
+import { TLS_CHECKS } from "./tls.mjs";
 
 const probesOf = (c) => [["readinessProbe", c.readinessProbe],
   ["livenessProbe", c.livenessProbe], ["startupProbe", c.startupProbe]].filter(([, p]) => p);
@@ -35,14 +37,14 @@ function serviceSelectors(m) {
   }
   for (const d of m.docs("PodDisruptionBudget")) {
     const sel = d.spec?.selector?.matchLabels;
-    if (!m.workloads().some((w) => selects(sel, w.template.metadata?.labels))) {
+    if (!m.pods().some((w) => selects(sel, w.template.metadata?.labels))) {
       errors.push(`${idOf(d)}: selector ${JSON.stringify(sel)} matches no pod template`);
     }
   }
   // NetworkPolicy: an empty podSelector is every pod (default deny); any other selector, and
   // every peer selector within the namespace, must match a pod template (a typo would
   // silently allow or deny nothing).
-  const anyPod = (sel) => m.workloads().some((w) => labelSelectorMatches(sel, w.template.metadata?.labels));
+  const anyPod = (sel) => m.pods().some((w) => labelSelectorMatches(sel, w.template.metadata?.labels));
   for (const d of m.docs("NetworkPolicy")) {
     const sel = d.spec?.podSelector ?? {};
     if (Object.keys(sel).length && !anyPod(sel)) {
@@ -221,15 +223,15 @@ function ingress(m) {
   return errors;
 }
 
-function serviceDeployments(m) {
+function serviceDeployments(m, ctx) {
   const errors = [];
   const cfg = m.find("ConfigMap", "blog-config", C.NAMESPACE)?.data ?? {};
   const drainMs = Number(cfg.SHUTDOWN_TIMEOUT_MS ?? 10000);
   for (const [name, want] of Object.entries(C.SERVICES)) {
     const d = m.find("Deployment", name, C.NAMESPACE);
     if (!d) { errors.push(`Deployment ${name} is missing`); continue; }
-    if (d.spec.replicas !== want.replicas) {
-      errors.push(`Deployment ${name}: replicas ${d.spec.replicas}, want ${want.replicas}`);
+    if (d.spec.replicas !== ctx.shape.replicas[name]) {
+      errors.push(`Deployment ${name}: replicas ${d.spec.replicas}, want ${ctx.shape.replicas[name]}`);
     }
     const pod = d.spec.template.spec;
     const c = pod.containers.find((x) => x.name === name);
@@ -245,26 +247,7 @@ function serviceDeployments(m) {
     for (const v of C.REQUIRED_ENV) {
       if (!env.has(v) && !fromMaps.has(v)) errors.push(`${name}: env ${v} is not set`);
     }
-    const url = env.get("DATABASE_URL")?.value ?? "";
-    const u = /^postgresql:\/\/([^:@]+):([^@]*)@([^:/]+):(\d+)\/([^?]+)/.exec(url);
-    if (!u || u[1] !== name || u[3] !== `${name}-db` || u[5] !== name) {
-      errors.push(`${name}: DATABASE_URL must be postgresql://${name}:…@${name}-db:5432/${name}`);
-    } else {
-      const pw = /^\$\((\w+)\)$/.exec(u[2]);
-      const pwRef = pw && env.get(pw[1])?.valueFrom?.secretKeyRef;
-      if (pwRef?.name !== `${name}-db`) {
-        errors.push(`${name}: the DATABASE_URL password must come from Secret ${name}-db`);
-      }
-      const dbSvc = m.find("Service", `${name}-db`, C.NAMESPACE);
-      if (!dbSvc?.spec.ports?.some((p) => p.port === Number(u[4]))) {
-        errors.push(`${name}: Service ${name}-db has no port ${u[4]}`);
-      }
-      const db = m.find("StatefulSet", `${name}-db`, C.NAMESPACE);
-      const dbEnv = db?.spec.template.spec.containers[0].env ?? [];
-      if (dbEnv.find((e) => e.name === "APP_DB")?.value !== name) {
-        errors.push(`StatefulSet ${name}-db must create database ${name} (APP_DB)`);
-      }
-    }
+    errors.push(...databaseUrl(m, ctx.shape, name, c, env));
     if (c.readinessProbe?.httpGet?.path !== "/readyz") errors.push(`${name}: readinessProbe must GET /readyz`);
     if (c.livenessProbe?.httpGet?.path !== "/healthz") errors.push(`${name}: livenessProbe must GET /healthz`);
     if (!c.resources?.requests?.cpu || !c.resources?.requests?.memory || !c.resources?.limits?.memory) {
@@ -289,6 +272,51 @@ function serviceDeployments(m) {
     if (["NodePort", "LoadBalancer"].includes(svc.spec?.type)) {
       errors.push(`Service ${svc.metadata.name} is a ${svc.spec.type}: traffic must come through the Ingress`);
     }
+  }
+  return errors;
+}
+
+/**
+ * The service's DATABASE_URL reaches its own database as its own role, with the password
+ * of the Secret the database was created with: the base's StatefulSet <service>-db (Secret
+ * <service>-db, APP_PASSWORD), or under CloudNativePG the cluster's read-write Service
+ * <service>-db-rw (Secret <service>-db-app, the bootstrap's owner), over TLS verified
+ * against the cluster's CA (Secret <service>-db-ca, mounted).
+ */
+function databaseUrl(m, shape, name, c, env) {
+  const errors = [];
+  const cnpg = shape.postgres === "cnpg";
+  const host = cnpg ? `${name}-db-rw` : `${name}-db`;
+  const url = env.get("DATABASE_URL")?.value ?? "";
+  const u = /^postgresql:\/\/([^:@]+):([^@]*)@([^:/]+):(\d+)\/([^?]+)(?:\?(.*))?$/.exec(url);
+  if (!u || u[1] !== name || u[3] !== host || u[4] !== "5432" || u[5] !== name) {
+    return [`${name}: DATABASE_URL must be postgresql://${name}:…@${host}:5432/${name}`];
+  }
+  const pw = /^\$\((\w+)\)$/.exec(u[2]);
+  const pwRef = pw && env.get(pw[1])?.valueFrom?.secretKeyRef;
+  const secret = cnpg ? `${name}-db-app` : `${name}-db`;
+  const key = cnpg ? "password" : "APP_PASSWORD";
+  if (pwRef?.name !== secret || pwRef?.key !== key) {
+    errors.push(`${name}: the DATABASE_URL password must be $(VAR) from Secret ${secret} key ${key}`);
+  }
+  if (!cnpg) {
+    const dbSvc = m.find("Service", host, C.NAMESPACE);
+    if (!dbSvc?.spec.ports?.some((p) => p.port === Number(u[4]))) errors.push(`${name}: Service ${host} has no port ${u[4]}`);
+    const db = m.find("StatefulSet", `${name}-db`, C.NAMESPACE);
+    const dbEnv = db?.spec.template.spec.containers[0].env ?? [];
+    if (dbEnv.find((e) => e.name === "APP_DB")?.value !== name) {
+      errors.push(`StatefulSet ${name}-db must create database ${name} (APP_DB)`);
+    }
+    return errors;
+  }
+  if (!m.find("Cluster", `${name}-db`, C.NAMESPACE)) errors.push(`${name}: no CloudNativePG Cluster ${name}-db`);
+  const params = new URLSearchParams(u[6] ?? "");
+  const rootcert = params.get("sslrootcert") ?? "";
+  if (params.get("sslmode") !== "verify-full" || !rootcert) {
+    errors.push(`${name}: DATABASE_URL must verify the server (sslmode=verify-full, sslrootcert=…)`);
+  } else if (mountedSecretKey(m, c, rootcert)?.secret !== `${name}-db-ca` ||
+    mountedSecretKey(m, c, rootcert)?.key !== "ca.crt") {
+    errors.push(`${name}: sslrootcert ${rootcert} must be ca.crt of Secret ${name}-db-ca, mounted`);
   }
   return errors;
 }
@@ -339,7 +367,7 @@ function natsCluster(m, ctx) {
   if (Number(cfg.STREAM_REPLICAS) !== sts.spec.replicas) {
     errors.push(`blog-config STREAM_REPLICAS ${cfg.STREAM_REPLICAS} must equal the NATS replicas`);
   }
-  const host = /^nats:\/\/([^:,]+):4222$/.exec(cfg.NATS_URL ?? "")?.[1];
+  const host = /^(?:nats|tls):\/\/([^:,]+):4222$/.exec(cfg.NATS_URL ?? "")?.[1];
   const client = host && m.find("Service", host, C.NAMESPACE);
   if (!client || !selects(client.spec.selector, sts.spec.template.metadata.labels)) {
     errors.push(`NATS_URL ${cfg.NATS_URL} must name a Service of the nats pods on port 4222`);
@@ -347,7 +375,7 @@ function natsCluster(m, ctx) {
   return errors;
 }
 
-function statefulSets(m) {
+function statefulSets(m, ctx) {
   const errors = [];
   for (const s of m.docs("StatefulSet")) {
     const svc = m.find("Service", s.spec.serviceName, s.metadata.namespace);
@@ -356,15 +384,24 @@ function statefulSets(m) {
       errors.push(`${idOf(s)}: Service ${svc.metadata.name} does not select its pods`);
     }
   }
+  // Database per service, by the network too: of the namespace's pods only the service's
+  // own (and, under CloudNativePG, the database's own instances) reach its PostgreSQL.
+  const policies = m.docs("NetworkPolicy");
+  const peers = networkPeers(m).filter((p) => p.namespace === C.NAMESPACE);
   for (const name of Object.keys(C.SERVICES)) {
-    const np = m.find("NetworkPolicy", `${name}-db`, C.NAMESPACE);
-    const from = np?.spec?.ingress?.flatMap((r) => r.from ?? []) ?? [];
-    if (!np || !selects(np.spec.podSelector.matchLabels, { "app.kubernetes.io/name": `${name}-db` }) ||
-      from.length !== 1 || from[0].podSelector?.matchLabels?.["app.kubernetes.io/name"] !== name) {
-      errors.push(`NetworkPolicy ${name}-db must admit only the ${name} pods to ${name}-db`);
+    const dbs = peers.filter((p) => p.name === `${name}-db`);
+    if (!dbs.length) errors.push(`no pod of ${name}-db`);
+    for (const db of dbs) {
+      for (const from of peers) {
+        const allowed = connectionAllowed(policies, from, db, 5432, "TCP");
+        const want = from.name === name || (ctx.shape.postgres === "cnpg" && from.name === `${name}-db`);
+        if (allowed !== want) {
+          errors.push(`${from.name} ${allowed ? "may" : "may not"} reach ${name}-db:5432`);
+        }
+      }
     }
   }
-  return errors;
+  return [...new Set(errors)];
 }
 
 /**
@@ -400,10 +437,8 @@ function podSecurity(m) {
       for (const p of c.ports ?? []) if (p.hostPort) errors.push(`${where}: hostPort ${p.hostPort}`);
     }
   }
-  const ns = m.find("Namespace", C.NAMESPACE);
-  if (!ns) errors.push(`Namespace ${C.NAMESPACE} is missing`);
   for (const d of m.docs()) {
-    if (d.kind !== "Namespace" && d.metadata?.namespace !== C.NAMESPACE) {
+    if (d.metadata?.namespace !== C.NAMESPACE) {
       errors.push(`${idOf(d)} is not in namespace ${C.NAMESPACE}`);
     }
   }
@@ -417,10 +452,6 @@ function podSecurity(m) {
 }
 
 
-/** The files of the ConfigMap that holds nats.conf (nats.conf and what it includes). */
-export function natsFilesOf(m) {
-  return m.docs("ConfigMap").find((d) => d.data?.["nats.conf"] !== undefined)?.data ?? {};
-}
 
 /** Env of the nats container of the NATS StatefulSet, by name. */
 function natsEnv(sts) {
@@ -535,30 +566,34 @@ function natsAuth(m, ctx) {
   return errors;
 }
 
+/** Every password of every Secret (keys named *password*, any case), with its value. */
+function passwords(m) {
+  return m.docs("Secret").flatMap((d) => Object.keys({ ...d.data, ...d.stringData })
+    .filter((key) => /password/i.test(key))
+    .map((key) => ({ where: `Secret ${d.metadata.name} ${key}`, value: secretValue(m, d.metadata.name, key) ?? "" })));
+}
+
 /**
- * Secrets in the repo hold placeholders only (real values come from an overlay), made of
- * letters, digits and dashes: nats-server parses a $VARIABLE's value as configuration (a
- * "#" would start a comment, a number would not be a string) and route URLs carry it.
+ * One password rule everywhere (k8s/base/kustomization.yaml, deploy/README.md): nats-server
+ * parses a $VARIABLE's value as configuration (a "#" starts a comment, digits make a
+ * number), and DATABASE_URL and the NATS route URLs carry passwords, where URL-reserved
+ * characters would break them.
  */
+function passwordRule(m) {
+  return passwords(m).filter((p) => !C.PASSWORD_RULE.test(p.value))
+    .map((p) => `${p.where}: breaks the password rule (${C.PASSWORD_RULE_TEXT})`);
+}
+
+/** Secrets in the repo hold placeholders only: real values come from an overlay. */
 function secretPlaceholders(m) {
-  const errors = [];
-  for (const d of m.docs("Secret")) {
-    for (const key of Object.keys({ ...d.data, ...d.stringData })) {
-      if (!/PASSWORD/.test(key)) continue;
-      const v = secretValue(m, d.metadata.name, key) ?? "";
-      if (!/^placeholder-[a-z0-9-]+-change-me$/.test(v)) {
-        errors.push(`Secret ${d.metadata.name} ${key}: not a placeholder-…-change-me value`);
-      }
-    }
-  }
-  return errors;
+  return passwords(m).filter((p) => !/^placeholder-[a-z0-9-]+-change-me$/.test(p.value))
+    .map((p) => `${p.where}: not a placeholder-…-change-me value`);
 }
 
 /** The peers of the connection matrix: every pod template, and pods and hosts outside. */
-function networkPeers(m) {
-  const ns = m.find("Namespace", C.NAMESPACE);
-  const nsLabels = { ...(ns?.metadata?.labels ?? {}), "kubernetes.io/metadata.name": C.NAMESPACE };
-  const peers = m.workloads().filter((w) => w.ns === C.NAMESPACE).map((w) => {
+export function networkPeers(m) {
+  const nsLabels = { "kubernetes.io/metadata.name": C.NAMESPACE };
+  const peers = m.pods().filter((w) => w.ns === C.NAMESPACE).map((w) => {
     const labels = w.template.metadata?.labels ?? {};
     return { name: labels["app.kubernetes.io/name"] ?? w.owner.metadata.name, namespace: C.NAMESPACE,
       nsLabels, labels, ports: (w.template.spec?.containers ?? []).flatMap((c) => c.ports ?? []) };
@@ -570,7 +605,10 @@ function networkPeers(m) {
       [{ containerPort: 80 }, { containerPort: 443 }]),
     outside("kube-dns", "kube-system", { "k8s-app": "kube-dns" },
       [{ containerPort: 53, protocol: "UDP" }, { containerPort: 53 }]),
+    outside("cnpg-operator", C.CNPG.operatorNamespace, C.CNPG.operatorLabels,
+      [{ containerPort: 9443 }, { containerPort: 8080 }]),
     outside("other-namespace", "default", { "app.kubernetes.io/name": "other" }, [{ containerPort: 8080 }]),
+    { name: "kube-apiserver", ip: "172.18.0.2", ports: [{ containerPort: 443 }, { containerPort: 6443 }] },
     { name: "internet", ip: "203.0.113.10", ports: [{ containerPort: 443 }] },
   );
   return peers;
@@ -582,14 +620,14 @@ function networkPeers(m) {
  * the contract's: services to NATS, their own database and DNS; the ingress controller
  * to the Ingress backends' HTTP ports; NATS nodes to each other.
  */
-function networkPolicies(m) {
+function networkPolicies(m, ctx) {
   const errors = [];
   const policies = m.docs("NetworkPolicy");
   const denyAll = policies.find((np) => Object.keys(np.spec?.podSelector ?? {}).length === 0 &&
     ["Ingress", "Egress"].every((t) => (np.spec?.policyTypes ?? []).includes(t)) &&
     !(np.spec?.ingress ?? []).length && !(np.spec?.egress ?? []).length);
   if (!denyAll) errors.push("no default-deny NetworkPolicy (podSelector {}, Ingress and Egress, no rules)");
-  for (const w of m.workloads()) {
+  for (const w of m.pods()) {
     const labels = w.template.metadata?.labels;
     if (!policies.some((np) => Object.keys(np.spec?.podSelector ?? {}).length &&
       labelSelectorMatches(np.spec.podSelector, labels))) {
@@ -606,7 +644,7 @@ function networkPolicies(m) {
       .find((p) => (typeof sp.targetPort === "string" ? p.name === sp.targetPort : p.containerPort === (sp.targetPort ?? port)));
     return cp?.containerPort ?? port;
   };
-  const want = new Set(C.allowedConnections().map(([f, t, port, proto]) =>
+  const want = new Set(C.allowedConnections(ctx.shape).map(([f, t, port, proto]) =>
     `${f} -> ${t}:${f === "ingress-nginx" ? toContainerPort(t, port) : port}/${proto}`));
   const peers = networkPeers(m);
   const seen = new Set();
@@ -681,7 +719,10 @@ export const SEMANTIC_CHECKS = [
   ["StatefulSets have their Services; each DB admits only its service", statefulSets],
   ["pods meet Pod Security restricted, read-only root, no capabilities; one namespace; unique names", podSecurity],
   ["NATS users: one per service with only its subjects, passwords from Secrets, no anonymous access", natsAuth],
+  ["every password follows the one password rule (it goes into URLs and NATS config)", passwordRule],
   ["Secrets in the repo hold placeholders only", secretPlaceholders],
   ["NetworkPolicies: default deny, one per workload, exactly the contract's connections", networkPolicies],
   ["the client Deployment serves the page", clientDeployment],
+  ...RESILIENCE_CHECKS,
+  ...TLS_CHECKS,
 ];

@@ -71,12 +71,18 @@ export interface DeployConfig {
     defaultNamespace?: string;
     flags?: { global?: string[]; apply?: string[]; delete?: string[]; disableValidation?: boolean };
     remoteManifests?: string[];
+    hooks?: { before?: DeployHookItem[]; after?: DeployHookItem[] };
   };
   statusCheck?: boolean;
   statusCheckDeadlineSeconds?: number;
   tolerateFailuresUntilDeadline?: boolean;
   kubeContext?: string;
   logs?: { prefix?: "container" | "podAndContainer" | "auto" | "none"; jsonParse?: { fields?: string[] } };
+}
+
+export interface DeployHookItem {
+  host?: { command: string[]; os?: string[]; dir?: string };
+  container?: { command: string[]; containerName: string; podName: string };
 }
 
 export interface PortForwardResource {

@@ -31,5 +31,17 @@ export function rules(config, k8sDirName) {
     }
   }
   if (!config.deploy?.kubectl) errors.push("deploy.kubectl must be set (kubectl applies the kustomize output)");
+  // The namespace is in no kustomization (cleanup must not delete it): a hook creates it.
+  const hooks = config.deploy?.kubectl?.hooks?.before ?? [];
+  if (!hooks.some((h) => (h.host?.command ?? []).join(" ").includes(`apply -f ${C.NAMESPACE_FILE}`))) {
+    errors.push(`deploy.kubectl.hooks.before must apply ${C.NAMESPACE_FILE}`);
+  }
+  // Leaving `skaffold dev` deletes what skaffold deployed: never the CloudNativePG clusters.
+  const dataDirs = C.SHAPES.flatMap((s) => s.dirs).filter((d) => /databases/.test(d));
+  for (const p of [config, ...(config.profiles ?? [])]) {
+    for (const dir of p.manifests?.kustomize?.paths ?? []) {
+      if (dataDirs.includes(dir)) errors.push(`${p.name ?? "manifests"}: deploys ${dir}, which skaffold's cleanup would delete with its data`);
+    }
+  }
   return errors;
 }

@@ -76,14 +76,32 @@ namespace {
 
 int RunScript(const std::string& command) { return std::system(command.c_str()); }
 
-std::string ServersCommand(int port, bool auth, const std::string& dir, const std::string& verb) {
-  return "BLOG_NATS_AUTH=" + std::string(auth ? "1" : "0") + " NATS_PORT=" + std::to_string(port) +
-         " " + RequireEnv("BLOG_ROOT") + "/scripts/servers " + verb + " " + dir + " >/dev/null";
+std::string ServersCommand(int port, bool auth, const NatsServerTls& tls, const std::string& dir,
+                           const std::string& verb) {
+  std::string tls_env;
+  if (!tls.certs_dir.empty()) {
+    tls_env = "BLOG_NATS_TLS=" + tls.certs_dir +
+              " BLOG_NATS_TLS_VERIFY=" + (tls.verify_clients ? "1 " : "0 ");
+  }
+  return tls_env + "BLOG_NATS_AUTH=" + std::string(auth ? "1" : "0") +
+         " NATS_PORT=" + std::to_string(port) + " " + RequireEnv("BLOG_ROOT") +
+         "/scripts/servers " + verb + " " + dir + " >/dev/null";
 }
 
 }  // namespace
 
-NatsServer::NatsServer(bool auth) : auth_(auth), port_(FreePort()) {
+TlsCertificates::TlsCertificates() {
+  char pattern[] = "/tmp/blog-certs-XXXXXX";
+  dir_ = mkdtemp(pattern);
+  if (RunScript(RequireEnv("BLOG_ROOT") + "/scripts/nats-tls-certs " + dir_) != 0) {
+    throw std::runtime_error("scripts/nats-tls-certs could not make certificates in " + dir_);
+  }
+}
+
+TlsCertificates::~TlsCertificates() { RunScript("rm -rf " + dir_); }
+
+NatsServer::NatsServer(bool auth, NatsServerTls tls)
+    : auth_(auth), tls_(std::move(tls)), port_(FreePort()) {
   char pattern[] = "/tmp/blog-nats-XXXXXX";
   dir_ = mkdtemp(pattern);
   Start();
@@ -95,12 +113,12 @@ NatsServer::~NatsServer() {
 }
 
 void NatsServer::Start() {
-  if (RunScript(ServersCommand(port_, auth_, dir_, "start-nats")) != 0) {
+  if (RunScript(ServersCommand(port_, auth_, tls_, dir_, "start-nats")) != 0) {
     throw std::runtime_error("nats-server did not start on port " + std::to_string(port_));
   }
 }
 
-void NatsServer::Stop() { RunScript(ServersCommand(port_, auth_, dir_, "stop-nats")); }
+void NatsServer::Stop() { RunScript(ServersCommand(port_, auth_, tls_, dir_, "stop-nats")); }
 
 std::string NatsServer::Password(const std::string& user) const {
   if (!auth_) return "";

@@ -48,12 +48,20 @@ class TempDatabase {
   std::string url_;
 };
 
+// TLS for a NatsServer: the folder of scripts/nats-tls-certs output (server.crt, server.key,
+// ca.crt); with verify_clients, clients must present a certificate signed by that CA.
+struct NatsServerTls {
+  std::string certs_dir;
+  bool verify_clients = false;
+};
+
 // A nats-server with JetStream in its own temp folder, started through scripts/servers. With
 // `auth`, every service has its own user and permissions (scripts/nats-auth) and anonymous
-// connections are refused.
+// connections are refused. With `tls`, it accepts TLS clients only, and url() is
+// tls://localhost:PORT (the certificate names localhost).
 class NatsServer {
  public:
-  explicit NatsServer(bool auth = false);
+  explicit NatsServer(bool auth = false, NatsServerTls tls = {});
   ~NatsServer();
   NatsServer(const NatsServer&) = delete;
   NatsServer& operator=(const NatsServer&) = delete;
@@ -61,14 +69,36 @@ class NatsServer {
   NatsServer& operator=(NatsServer&&) = delete;
   void Start();
   void Stop();
-  std::string url() const { return "nats://127.0.0.1:" + std::to_string(port_); }
+  std::string url() const {
+    return tls_.certs_dir.empty() ? "nats://127.0.0.1:" + std::to_string(port_)
+                                  : "tls://localhost:" + std::to_string(port_);
+  }
+  int port() const { return port_; }
   bool auth() const { return auth_; }
   // The password of `user` ("posts", ..., "admin"); empty without auth.
   std::string Password(const std::string& user) const;
 
  private:
   bool auth_;
+  NatsServerTls tls_;
   int port_;
+  std::string dir_;
+};
+
+// A throwaway CA with a server certificate for localhost and a client certificate, made by
+// scripts/nats-tls-certs in a temp folder that is removed with this object.
+class TlsCertificates {
+ public:
+  TlsCertificates();
+  ~TlsCertificates();
+  TlsCertificates(const TlsCertificates&) = delete;
+  TlsCertificates& operator=(const TlsCertificates&) = delete;
+  TlsCertificates(TlsCertificates&&) = delete;
+  TlsCertificates& operator=(TlsCertificates&&) = delete;
+  const std::string& dir() const { return dir_; }
+  std::string File(const std::string& name) const { return dir_ + "/" + name; }
+
+ private:
   std::string dir_;
 };
 

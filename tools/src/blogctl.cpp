@@ -210,6 +210,7 @@ NatsSettings SettingsFromEnv() {
   s.file_storage = true;
   s.duplicate_window = std::chrono::minutes(2);
   s.client_name = "blogctl";
+  s.tls = NatsTlsFromEnv(s.urls);
   return s;
 }
 

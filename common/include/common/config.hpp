@@ -18,6 +18,24 @@ std::int64_t EnvInt(std::string_view name, std::int64_t fallback, std::int64_t m
 // Comma-separated list; empty items are dropped.
 std::vector<std::string> EnvList(std::string_view name, std::string_view fallback);
 
+// TLS to NATS, on when NATS_URL's URLs are tls:// (all of them). The server's certificate
+// must chain to NATS_TLS_CA (else to the system's CAs) and carry NATS_TLS_HOSTNAME (else
+// the host NATS_URL names) as a DNS name.
+struct NatsTls {
+  bool enabled = false;
+  std::string ca_file;    // NATS_TLS_CA: PEM file of the CA certificate(s) to trust
+  std::string cert_file;  // NATS_TLS_CERT: client certificate (chain), PEM: mutual TLS
+  std::string key_file;   // NATS_TLS_KEY: its private key, PEM; NATS_TLS_CERT and KEY go together
+  std::string hostname;   // NATS_TLS_HOSTNAME
+};
+
+// Reads the NATS_TLS_* settings for `urls` (NATS_URL). Throws ConfigError naming the
+// setting for a combination that cannot work: tls:// mixed with nats:// URLs, a
+// NATS_TLS_* setting without tls:// URLs, a certificate without its key (or the reverse),
+// a file that cannot be read, and URLs naming an IP address or several hosts without a
+// NATS_TLS_HOSTNAME (certificates are checked by DNS name).
+NatsTls NatsTlsFromEnv(const std::vector<std::string>& urls);
+
 struct NatsSettings {
   std::vector<std::string> urls;               // NATS_URL, comma-separated
   std::string user;                            // NATS_USER
@@ -26,6 +44,7 @@ struct NatsSettings {
   bool file_storage;                           // STREAM_STORAGE=file|memory
   std::chrono::milliseconds duplicate_window;  // STREAM_DUPLICATE_WINDOW_MS
   std::string client_name;
+  NatsTls tls = {};  // NATS_TLS_*, see NatsTls
 };
 
 struct ListenerSettings {

@@ -1,9 +1,13 @@
 // One connection to NATS with its JetStream context.
 //
 // Connects with unlimited reconnects and a reconnect buffer; the constructor does not wait for
-// the server (WaitConnected does). Publish waits for the stream's ack, so a returned call means
-// the event is stored. Failures to reach the server throw UnavailableError; other failures throw
-// Error with the server's description. Thread-safe.
+// the server (WaitConnected does). With settings.tls enabled it connects over TLS only. The
+// constructor tries the servers once first and throws ConfigError when TLS cannot work: a TLS
+// file nats.c cannot load, or a reachable server that refuses the handshake or wants TLS the
+// settings lack (the message says what to check); an unreachable server is waited for.
+// Publish waits for the stream's ack, so a returned call means the event is stored. Failures to
+// reach the server throw UnavailableError; other failures throw Error with the server's
+// description. Thread-safe.
 #pragma once
 
 #include <chrono>
@@ -30,6 +34,9 @@ class NatsClient {
   // Blocks until connected or `timeout`; returns whether connected.
   bool WaitConnected(std::chrono::milliseconds timeout) const;
   bool Connected() const;
+  // Why the last connection attempt failed, for logs (e.g. a TLS handshake the server
+  // refused, with what to check); empty while connected or before any failure.
+  std::string LastError() const;
 
   // Makes sure streams BLOG (blog.>) and BLOG_DLQ (dlq.>) exist with the configured storage,
   // replicas and duplicate window, creating or updating them. Idempotent.
