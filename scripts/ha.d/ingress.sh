@@ -1,12 +1,12 @@
 # shellcheck shell=bash
 # shellcheck disable=SC2154  # $root and $data come from scripts/ha
-# nginx as the local ingress. Its routes are read from the Kubernetes Ingress (k8s/ingress.yaml),
+# nginx as the local ingress. Its routes are read from the Kubernetes Ingress (k8s/base/ingress.yaml),
 # the one route table, and laid out as ingress-nginx lays out use-regex paths: case-insensitive
 # regular expressions anchored at the start, longest path first. Sourced by scripts/ha.
 
 # The Ingress's rules as "host<TAB>path<TAB>service" lines, in the file's order.
 ingress_routes() {
-  python3 - "$root/k8s/ingress.yaml" <<'PY'
+  python3 - "$root/k8s/base/ingress.yaml" <<'PY'
 import sys, yaml
 for doc in yaml.safe_load_all(open(sys.argv[1])):
     if not doc or doc.get("kind") != "Ingress":
@@ -35,7 +35,7 @@ upstream_block() {  # NAME PORT...: both replicas, with passive health checks
 write_nginx_conf() {
   local dir=$data/nginx host path service s
   cat <<CONF
-# The local ingress, written by scripts/ha from k8s/ingress.yaml. Do not edit: regenerated at
+# The local ingress, written by scripts/ha from k8s/base/ingress.yaml. Do not edit: regenerated at
 # every start.
 worker_processes 1;
 pid $dir/nginx.pid;
