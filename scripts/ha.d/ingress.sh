@@ -33,7 +33,9 @@ upstream_block() {  # NAME PORT...: both replicas, with passive health checks
 }
 
 write_nginx_conf() {
-  local dir=$data/nginx host path service s
+  local dir=$data/nginx host path service s routes
+  routes=$(ordered_routes | sort -s -t$'\t' -k1,1) && [ -n "$routes" ] ||
+    { echo "no routes read from $root/k8s/base/ingress.yaml" >&2; return 1; }
   cat <<CONF
 # The local ingress, written by scripts/ha from k8s/base/ingress.yaml. Do not edit: regenerated at
 # every start.
@@ -83,14 +85,14 @@ CONF
       current_host=$host
     fi
     echo "    location ~* \"^$path\" { proxy_pass http://$service; }"
-  done < <(ordered_routes | sort -s -t$'\t' -k1,1)
+  done <<<"$routes"
   [ -n "$current_host" ] && echo "  }"
   echo "}"
 }
 
 start_ingress() {
   mkdir -p "$data/nginx/tmp" "$data/logs"
-  write_nginx_conf >"$data/nginx/nginx.conf"
+  write_nginx_conf >"$data/nginx/nginx.conf" || return 1
   nginx -t -q -e "$data/logs/ingress-error.log" -c "$data/nginx/nginx.conf" ||
     { echo "the generated nginx configuration is invalid: $data/nginx/nginx.conf" >&2; return 1; }
   spawn ingress nginx -e "$data/logs/ingress-error.log" -c "$data/nginx/nginx.conf" -g 'daemon off;'

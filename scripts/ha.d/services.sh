@@ -36,7 +36,7 @@ stop_services() {
   for s in "${services[@]}"; do
     for r in "${replicas[@]}"; do stop_process "$s-$r" 15 & pids+=($!); done
   done
-  wait "${pids[@]}"
+  wait "${pids[@]}" || true
 }
 
 # The page, when client/ can be built (node): served with empty API bases, so that it calls
