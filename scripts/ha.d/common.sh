@@ -4,7 +4,7 @@
 # scripts/ha.
 #
 # Ports (HA_PORT_OFFSET, fixed when the topology is first started, moves them all):
-#   etcd clients 2379 2381 2383, peers 2380 2382 2384
+#   etcd clients 2381 2383 2385, peers 2382 2384 2386 (2379 and 2380 stay free for a system etcd)
 #   NATS clients 4231-4233, routes 4241-4243, monitoring 4251-4253
 #   PostgreSQL 5141-5143, Patroni REST API 8008-8010
 #   services, replica 1: posts 4100, comments 4101, query 4102, moderation 4103;
@@ -16,8 +16,8 @@ nodes=(1 2 3)
 replicas=(1 2)
 declare -A service_index=([posts]=0 [comments]=1 [query]=2 [moderation]=3)
 
-etcd_client_port() { echo $((2377 + 2 * $1 + offset)); }
-etcd_peer_port() { echo $((2378 + 2 * $1 + offset)); }
+etcd_client_port() { echo $((2379 + 2 * $1 + offset)); }
+etcd_peer_port() { echo $((2380 + 2 * $1 + offset)); }
 nats_port() { echo $((4230 + $1 + offset)); }
 nats_route_port() { echo $((4240 + $1 + offset)); }
 nats_http_port() { echo $((4250 + $1 + offset)); }
