@@ -29,6 +29,9 @@ upstream_block() {  # NAME PORT...: both replicas, with passive health checks
   # A replica that failed once is skipped for 5 s, then tried again.
   for port in "$@"; do echo "    server 127.0.0.1:$port max_fails=1 fail_timeout=5s;"; done
   echo "    keepalive 32;"
+  # Below the services' idle timeout (10 s): nginx closes an idle connection before a service
+  # does, so it never sends a POST on a connection the service is closing.
+  echo "    keepalive_timeout 5s;"
   echo "  }"
 }
 
