@@ -30,7 +30,9 @@ TEST_CASE("a write that reaches a standby answers 503 with the error body, not 5
   test::TempDatabase pg;
   // A server where every transaction is read-only refuses writes as a standby does (25006).
   Database db(pg.url() + "?options=-c%20default_transaction_read_only%3Don", 2, "/test");
-  const auto write = [&] { db.Transact([](Tx& tx) { tx.Sql().exec("CREATE TABLE t (a int)"); }); };
+  const auto write = [&] {
+    db.Transact([](Tx& tx) { tx.ExecScript("CREATE TABLE t (a int)"); });
+  };
   CHECK_THROWS_AS(write(), UnavailableError);
   const HttpResponse response = Answer(write);
   CHECK(response.status == 503);
