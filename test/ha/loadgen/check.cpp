@@ -67,6 +67,7 @@ CheckResult Compare(const std::deque<Write>& writes,
       problem(w, "refused with " + std::to_string(w.final_status) + ": " + w.answer);
       continue;
     }
+    ++r.acknowledged;
     const auto it = seen.find(w.key);
     if (it == seen.end()) {
       ++r.missing;

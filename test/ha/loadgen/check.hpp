@@ -11,6 +11,7 @@ namespace blog::loadgen {
 
 struct CheckResult {
   long posts = 0, comments = 0;  // attempted
+  long acknowledged = 0;         // answered 201
   long missing = 0;              // never seen in the query service
   long duplicated = 0;           // seen more than once (two rows for one key)
   long wrong_status = 0;         // a comment still pending, or approved/rejected wrongly

@@ -158,12 +158,11 @@ int Run(const Options& o) {
               o.posts, check.comments);
   std::printf("in the query service exactly once with their final status: %s\n",
               check.Ok() ? "all" : "NO");
-  if (!check.Ok()) {
-    std::printf("  missing %ld, duplicated %ld, wrong status %ld, refused %ld, unfinished %ld\n",
-                check.missing, check.duplicated, check.wrong_status, check.refused,
-                check.unfinished);
-    std::printf("  first: %s\n", check.first_problem.c_str());
-  }
+  std::printf("acknowledged (201): %ld; lost %ld, duplicated %ld, wrong status %ld, refused %ld, "
+              "unfinished %ld\n",
+              check.acknowledged, check.missing, check.duplicated, check.wrong_status,
+              check.refused, check.unfinished);
+  if (!check.Ok()) std::printf("  first: %s\n", check.first_problem.c_str());
   if (errors > 0) std::printf("answers 500: %ld (a failure)\n", errors);
   std::fflush(stdout);
   return check.Ok() && errors == 0 ? 0 : 1;
