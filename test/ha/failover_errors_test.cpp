@@ -1,5 +1,6 @@
-// What a service answers while PostgreSQL or JetStream fail over: a dependency outage (HTTP 503
-// with the error body, an event retried later), never an internal error (500, dead letter).
+// What a service answers while PostgreSQL fails over: a dependency outage (HTTP 503 with the
+// error body, retried), never an internal error (500). JetStream's elections, which common/
+// maps the same way, are covered by the failover suite (test/ha/run: no 500, no dead letter).
 #include <catch2/catch.hpp>
 
 #include "common/database.hpp"
@@ -7,7 +8,6 @@
 #include "common/http.hpp"
 
 #include "harness.hpp"
-#include "nats_native.hpp"
 
 using namespace blog;
 
@@ -37,17 +37,4 @@ TEST_CASE("a write that reaches a standby answers 503 with the error body, not 5
   const HttpResponse response = Answer(write);
   CHECK(response.status == 503);
   CHECK(response.body.find("\"errors\"") != std::string::npos);
-}
-
-TEST_CASE("a JetStream cluster electing a leader is a dependency outage, not a failure",
-          "[unit]") {
-  for (const jsErrCode code : {JSClusterNotAvailErr, JSClusterNotLeaderErr, JSClusterNoPeersErr,
-                               JSStreamOfflineErr, JSConsumerOfflineErr}) {
-    CHECK_THROWS_AS(CheckNats(NATS_ERR, "create stream", code), UnavailableError);
-  }
-  // A request the cluster refuses for good stays an ordinary error.
-  CHECK_THROWS_MATCHES(CheckNats(NATS_ERR, "create stream", JSStreamNameExistErr), Error,
-                       Catch::Matchers::Predicate<Error>([](const Error& e) {
-                         return dynamic_cast<const UnavailableError*>(&e) == nullptr;
-                       }));
 }
