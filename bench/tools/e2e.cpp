@@ -122,12 +122,13 @@ std::string FirstId(const std::string& body) {
 // Paced post creations from `threads` connections at `rate` per second in total.
 class BackgroundLoad {
  public:
-  BackgroundLoad(const std::string& host, int port, double rate, int threads) {
+  BackgroundLoad(const std::string& host, int port, const std::string& host_header, double rate,
+                 int threads) {
     if (rate <= 0) return;
     const double interval_ms = 1000.0 * threads / rate;
     for (int t = 0; t < threads; ++t) {
       workers_.emplace_back([=, this] {
-        HttpClient client(host, port);
+        HttpClient client(host, port, host_header);
         double next = NowMs() + interval_ms * t / threads;
         for (int i = 0; !stop_ && i < 10'000'000; ++i) {
           const double wait = next - NowMs();
@@ -167,6 +168,8 @@ class BackgroundLoad {
 
 int RunE2e(const std::map<std::string, std::string>& args) {
   const std::string host = "127.0.0.1";
+  // Through an ingress: posts and comments on its port, and the Host its rules name.
+  const std::string host_header = args.count("host-header") ? args.at("host-header") : "";
   const int posts_port = std::stoi(args.at("posts-port"));
   const int comments_port = std::stoi(args.at("comments-port"));
   const int samples = std::stoi(args.at("samples"));
@@ -187,9 +190,9 @@ int RunE2e(const std::map<std::string, std::string>& args) {
           << seen + wall_offset << '\n';
   };
   Arrivals arrivals(args.at("query-db"));
-  HttpClient posts(host, posts_port);
-  HttpClient comments(host, comments_port);
-  BackgroundLoad background(host, posts_port, bg_rate, bg_rate > 400 ? 16 : 8);
+  HttpClient posts(host, posts_port, host_header);
+  HttpClient comments(host, comments_port, host_header);
+  BackgroundLoad background(host, posts_port, host_header, bg_rate, bg_rate > 400 ? 16 : 8);
   if (bg_rate > 0) std::this_thread::sleep_for(std::chrono::seconds(1));  // let it settle
 
   std::vector<double> post_ms, comment_ms;

@@ -13,7 +13,27 @@
 
 namespace bench {
 
-HttpClient::HttpClient(std::string host, int port) : host_(std::move(host)), port_(port) {}
+std::string HttpReply::Header(const std::string& name) const {
+  std::size_t pos = head.find("\r\n");
+  while (pos != std::string::npos) {
+    const std::size_t next = head.find("\r\n", pos + 2);
+    const std::string line = head.substr(pos + 2, next == std::string::npos ? std::string::npos
+                                                                            : next - pos - 2);
+    if (line.size() > name.size() && line[name.size()] == ':' &&
+        strncasecmp(line.c_str(), name.c_str(), name.size()) == 0) {
+      const std::size_t start = line.find_first_not_of(' ', name.size() + 1);
+      return start == std::string::npos ? std::string() : line.substr(start);
+    }
+    pos = next;
+  }
+  return {};
+}
+
+HttpClient::HttpClient(std::string host, int port, std::string host_header, int timeout_ms)
+    : host_(std::move(host)),
+      port_(port),
+      host_header_(host_header.empty() ? host_ : std::move(host_header)),
+      timeout_ms_(timeout_ms) {}
 
 HttpClient::~HttpClient() { Close(); }
 
@@ -22,7 +42,8 @@ bool HttpClient::Connect() {
   if (fd_ < 0) return false;
   const int one = 1;
   setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  timeval timeout{10, 0};  // a stuck server fails the request instead of hanging the bench
+  // A stuck server fails the request instead of hanging the caller.
+  timeval timeout{timeout_ms_ / 1000, (timeout_ms_ % 1000) * 1000};
   setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
   setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
   sockaddr_in addr{};
@@ -69,6 +90,7 @@ bool HttpClient::ReadReply(HttpReply& reply) {
   buffer_.erase(0, header_end + 4);
   if (head.compare(0, 5, "HTTP/") != 0 || head.size() < 12) return false;
   reply.status = std::atoi(head.c_str() + 9);
+  reply.head = head;
   long length = -1;
   bool chunked = false;
   std::size_t pos = head.find("\r\n");
@@ -109,20 +131,38 @@ bool HttpClient::ReadReply(HttpReply& reply) {
   return true;
 }
 
-HttpReply HttpClient::Request(const std::string& method, const std::string& path,
-                              const std::string& json_body) {
-  std::string request = method + " " + path + " HTTP/1.1\r\nHost: " + host_ + "\r\n";
+std::string HttpClient::Format(const std::string& method, const std::string& path,
+                               const std::string& json_body, const HttpHeaders& headers) const {
+  std::string request = method + " " + path + " HTTP/1.1\r\nHost: " + host_header_ + "\r\n";
   if (!json_body.empty() || method == "POST") {
     request += "Content-Type: application/json\r\nContent-Length: " +
                std::to_string(json_body.size()) + "\r\n";
   }
-  request += "\r\n" + json_body;
+  for (const auto& [name, value] : headers) request += name + ": " + value + "\r\n";
+  return request + "\r\n" + json_body;
+}
+
+HttpReply HttpClient::Request(const std::string& method, const std::string& path,
+                              const std::string& json_body) {
+  const std::string request = Format(method, path, json_body, {});
   for (int attempt = 0; attempt < 2; ++attempt) {
     if (fd_ < 0 && !Connect()) return {};
     HttpReply reply;
     if (SendAll(request) && ReadReply(reply)) return reply;
     Close();  // stale keep-alive connection or a failure: one fresh try
   }
+  return {};
+}
+
+HttpReply HttpClient::RequestOnce(const std::string& method, const std::string& path,
+                                  const std::string& json_body, const HttpHeaders& headers) {
+  if (fd_ < 0 && !Connect()) return {};
+  HttpReply reply;
+  if (SendAll(Format(method, path, json_body, headers)) && ReadReply(reply)) {
+    if (reply.Header("Connection") == "close") Close();
+    return reply;
+  }
+  Close();
   return {};
 }
 

@@ -2,6 +2,7 @@
 //
 //   blog-bench e2e --posts-port P --comments-port C --query-db CONNINFO --samples N
 //                  [--bg-rate R] [--label L] [--max-seconds S] [--samples-out FILE]
+//                  [--host-header H]   (through an ingress: both ports are its port)
 //   blog-bench breakdown --nats URL --samples FILE
 //   blog-bench seed --posts-port P --comments-port C --posts N --comments K [--out FILE]
 //   blog-bench publish --nats URL --events N

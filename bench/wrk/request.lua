@@ -4,6 +4,7 @@
 --   BENCH_PATHS_FILE  a file of paths, one per line; each request picks one at random
 --   BENCH_BODY        JSON body for POST; "#" is replaced by a per-thread counter
 --   BENCH_IDS_OUT     when set, the "id" of every 201 body is written to this file
+--   BENCH_HOST        the Host header (an ingress rule's host), when set
 -- done() prints "STAT key value" lines for bench/run: rps, latency percentiles (ms), statuses.
 local threads = {}
 local method = os.getenv("BENCH_METHOD") or "GET"
@@ -11,6 +12,7 @@ local fixed_path = os.getenv("BENCH_PATH")
 local paths_file = os.getenv("BENCH_PATHS_FILE")
 local body = os.getenv("BENCH_BODY") or ""
 local ids_out = os.getenv("BENCH_IDS_OUT")
+local host = os.getenv("BENCH_HOST")
 
 function setup(thread)
   thread:set("index", #threads + 1)
@@ -28,7 +30,8 @@ function init(args)
     end
   end
   math.randomseed(os.time() + (index or 0) * 7919)
-  headers = { ["Content-Type"] = "application/json" }
+  headers = { ["Content-Type"] = "application/json", ["Host"] = host }
+  get_headers = { ["Host"] = host }
   fixed_path = fixed_path or wrk.path  -- the URL's own path
 end
 
@@ -40,7 +43,7 @@ function request()
     local b = body:gsub("#", tostring(counter))
     return wrk.format("POST", path, headers, b)
   end
-  return wrk.format("GET", path)
+  return wrk.format("GET", path, get_headers)
 end
 
 function response(status, hdrs, resp_body)

@@ -167,6 +167,12 @@ bool IsNatsUnavailable(natsStatus status) {
          status == NATS_NO_RESPONDERS || status == NATS_IO_ERROR || status == NATS_STALE_CONNECTION;
 }
 
+// JetStream answers of a cluster in the middle of an election or missing a node: temporary.
+bool IsJetStreamUnavailable(jsErrCode code) {
+  return code == JSClusterNoPeersErr || code == JSClusterNotAvailErr ||
+         code == JSClusterNotLeaderErr || code == JSStreamOfflineErr || code == JSConsumerOfflineErr;
+}
+
 void CheckNats(natsStatus status, std::string_view what, jsErrCode js_error) {
   if (status == NATS_OK) return;
   std::string message = std::string(what) + ": " + natsStatus_GetText(status);
@@ -174,7 +180,9 @@ void CheckNats(natsStatus status, std::string_view what, jsErrCode js_error) {
     message += " (" + std::string(detail) + ")";
   }
   if (js_error != 0) message += " [jetstream error " + std::to_string(js_error) + "]";
-  if (IsNatsUnavailable(status)) throw UnavailableError("nats unavailable: " + message);
+  if (IsNatsUnavailable(status) || IsJetStreamUnavailable(js_error)) {
+    throw UnavailableError("nats unavailable: " + message);
+  }
   throw Error(message);
 }
 

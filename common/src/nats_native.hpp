@@ -23,12 +23,15 @@ struct NatsAccess {
   static NatsClient::Native& Of(NatsClient& nats) { return *nats.native_; }
 };
 
-// Throws UnavailableError for connectivity failures, Error otherwise; no-op on NATS_OK.
+// Throws UnavailableError for connectivity failures and a JetStream cluster that cannot answer
+// now (no leader, a node missing), Error otherwise; no-op on NATS_OK.
 void CheckNats(natsStatus status, std::string_view what,
                jsErrCode js_error = static_cast<jsErrCode>(0));
 
 // True for statuses that mean "the server could not be reached / did not answer in time".
 bool IsNatsUnavailable(natsStatus status);
+// True for JetStream errors that go away by themselves (an election, a node coming back).
+bool IsJetStreamUnavailable(jsErrCode code);
 
 // A stream configuration in nats.c's form, with the subject array it points to; `cfg` points
 // into `config`'s strings, so it must not outlive it.

@@ -25,9 +25,11 @@ constexpr std::int64_t kAckWaitMs = 5000;
 // deletion is lost in a crash, the rows are published again and dropped as duplicates by
 // Nats-Msg-Id, then by the inbox), takes the replicas' lock (an empty result when another
 // replica holds it: its rows and ours are in one table) and reads the oldest rows.
+// Column "synchronous" says whether the server waits for synchronous standbys (WaitForStandbys).
 const std::string kBeginAndRead =
     "BEGIN; SET LOCAL synchronous_commit = off; "
-    "SELECT seq, event_id, subject, payload, traceparent FROM blog_outbox "
+    "SELECT seq, event_id, subject, payload, traceparent, "
+    "current_setting('synchronous_standby_names') <> '' AS synchronous FROM blog_outbox "
     "WHERE (SELECT pg_try_advisory_xact_lock(" +
     std::to_string(kOutboxLockKey) + ")) ORDER BY seq LIMIT " + std::to_string(kBatchRows);
 
@@ -37,6 +39,22 @@ const Statement kBacklog{
     "AS oldest_age FROM blog_outbox"};
 const Statement kEmpty{"blog_outbox_empty",
                        "SELECT NOT EXISTS (SELECT 1 FROM blog_outbox) AS empty"};
+
+// A row is visible to the relay as soon as its transaction commits on the primary, before the
+// synchronous standby has confirmed it (PostgreSQL shows a commit to other sessions while it
+// still waits for the standby). Publishing it then could announce a change that a failover
+// loses: the client never got its 201, retries, and the change exists twice downstream. So the
+// relay first commits a small write of its own with synchronous_commit on, on a second
+// connection: when that returns, the standby has every WAL record before it, the rows included.
+// On a primary cut off from its standby (its Patroni died) this waits until it is stopped, and
+// the rows are never published. A transaction-scoped logical message is the smallest write
+// that makes a commit wait for the standby.
+void WaitForStandbys(ConnectionPool& pool) {
+  pool.WithConnection([](pqxx::connection& conn) {
+    pqxx::nontransaction sql(conn);
+    sql.exec("SELECT pg_logical_emit_message(true, 'blog', 'outbox relay: rows read are durable')");
+  });
+}
 
 }  // namespace
 
@@ -207,6 +225,7 @@ std::size_t OutboxRelay::PublishBatch() {
     pqxx::nontransaction sql(conn);
     try {
       const auto rows = sql.exec(kBeginAndRead);
+      if (!rows.empty() && rows[0]["synchronous"].as<bool>()) WaitForStandbys(*db_.pool_);
       std::vector<AsyncPublisher::Message> messages;
       messages.reserve(rows.size());
       for (const auto& row : rows) {

@@ -17,7 +17,9 @@ std::string WithConnectTimeout(std::string url) {
 }
 
 bool IsConnectionLoss(const std::string& state) {
-  return state.rfind("08", 0) == 0 || state == "57P01" || state == "57P02" || state == "57P03";
+  // 25006: a write reached a server that is (now) a standby, as around a failover.
+  return state.rfind("08", 0) == 0 || state == "57P01" || state == "57P02" || state == "57P03" ||
+         state == "25006";
 }
 
 }  // namespace

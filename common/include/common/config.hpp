@@ -60,7 +60,7 @@ struct Config {
   std::string service;       // "posts", "comments", ...
   int port;                  // PORT
   std::string database_url;  // DATABASE_URL
-  int db_pool_size;          // DB_POOL_SIZE
+  int db_pool_size;          // DB_POOL_SIZE (at least 2 with synchronous standbys: outbox.hpp)
   NatsSettings nats;
   ListenerSettings listener;
   std::size_t body_limit;                      // HTTP_BODY_LIMIT (bytes)

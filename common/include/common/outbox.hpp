@@ -11,7 +11,10 @@
 // after each commit that wrote rows (no polling delay on the happy path) and also polls every
 // `poll_interval` as a fallback (rows of another replica, a missed wake-up). While NATS is down
 // rows stay in the table and are retried with backoff. Replicas of a service take turns through
-// a PostgreSQL advisory lock, so only one publishes at a time and order holds.
+// a PostgreSQL advisory lock, so only one publishes at a time and order holds. When the server
+// has synchronous standbys, a batch is published only once the standby has its rows (a
+// synchronous commit on a second pooled connection), so that no failover can lose a change
+// whose event is out.
 #pragma once
 
 #include <atomic>
