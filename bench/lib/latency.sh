@@ -47,10 +47,14 @@ item_latency() {
   hop_p50=$(latency_value "$out/hop.txt" hop p50_ms); hop_p50=${hop_p50:-0}
   say "hop floor (publish+ack, fetch, ack, one commit): $(latency_figure "$out/hop.txt" hop)"
 
+  work_begin e2e-idle
   timeout 900 "$tool" e2e --posts-port "${svc_port[posts]}" --comments-port "${svc_port[comments]}" \
     --query-db "$(query_url)" --samples "$e2e_samples" --label idle --max-seconds "$e2e_limit" \
     --samples-out "$out/e2e-idle.samples" >"$out/e2e-idle.txt" 2>&1 ||
     fail "e2e at idle: $(grep -v '^RESULT' "$out/e2e-idle.txt" | tail -1; grep -h 'timeouts=[1-9]\|failed=[1-9]' "$out/e2e-idle.txt")"
+  work_drained e2e-idle
+  work_rows "3 e2e idle" e2e-idle "$(latency_value "$out/e2e-idle.txt" e2e_comment_idle n)" \
+    "post + comment, one at a time"
   say "e2e idle: comment $(latency_figure "$out/e2e-idle.txt" e2e_comment_idle); post $(latency_figure "$out/e2e-idle.txt" e2e_post_idle)"
   e2e_rows "$out/e2e-idle.txt" idle idle
   breakdown_row
