@@ -35,7 +35,7 @@ pg_postmaster() { head -1 "$data/pg/postmaster.pid" 2>/dev/null; }
 
 # Every process as "pid state ppid utime stime cutime cstime" (the command name removed).
 proc_table() {
-  cat /proc/[0-9]*/stat 2>/dev/null | sed 's/ (.*) / /' | awk '{ print $1, $2, $3, $12, $13, $14, $15 }'
+  { cat /proc/[0-9]*/stat 2>/dev/null || true; } | sed 's/ (.*) / /' | awk '{ print $1, $2, $3, $12, $13, $14, $15 }'
 }
 
 # CPU clock ticks of PID and, with "tree", of its children and its reaped children.
