@@ -11,9 +11,9 @@
 #   work_end NAME                 snapshot after it (and after the pipeline drained)
 #   work_rows ITEM NAME N UNIT    the two table rows: work and CPU per UNIT (N of them)
 #
-# Round trips are the replies PostgreSQL's processes send (sendto system calls, counted by
-# `perf stat` when perf is installed; "-" otherwise): one per statement sent alone, one per
-# pipeline or multi-statement string.
+# Round trips are the reads in which PostgreSQL's processes received something from a client
+# (recvfrom returning data, counted by `perf stat` when perf is installed; "-" otherwise): one
+# per statement sent alone, one per pipeline or multi-statement string sent at once.
 
 # nats-server's monitoring endpoint (/varz), started by scripts/servers when this is set.
 export NATS_MONITOR_PORT=$((base + 822))
@@ -91,7 +91,7 @@ work_statements() {
     "$out/work/$name-before.statements" "$out/work/$name-after.statements" | sort -k5 -g -r
 }
 
-# Round trips: perf counts the replies of PostgreSQL's processes (the postmaster's children,
+# Round trips: perf counts the client messages read by PostgreSQL's processes (the postmaster's children,
 # including those forked during the load) from work_begin to work_end.
 work_begin() {
   local name=$1
@@ -101,7 +101,8 @@ work_begin() {
   local try
   # A listed process that exits before perf attaches makes perf give up: list again.
   for try in 1 2 3 4 5; do
-    perf stat -x, -e syscalls:sys_enter_sendto -p "$(pg_children_list)" -o "$out/work/$name-perf" \
+    perf stat -x, -e syscalls:sys_exit_recvfrom --filter 'ret > 0' -p "$(pg_children_list)" \
+      -o "$out/work/$name-perf" \
       >/dev/null 2>&1 &
     work_perf_pid=$!
     sleep 0.3
@@ -139,7 +140,7 @@ idle_ticks() {
 
 round_trips() {
   local f=$out/work/$1-perf
-  [ -s "$f" ] && awk -F, '/sys_enter_sendto/ { print $1 + 0; found = 1 } END { if (!found) print "" }' "$f"
+  [ -s "$f" ] && awk -F, '/sys_exit_recvfrom/ { print $1 + 0; found = 1 } END { if (!found) print "" }' "$f"
 }
 
 # CPU milliseconds of KEY (cpu_*) during load NAME, less the idle rate over its duration.

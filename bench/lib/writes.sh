@@ -113,9 +113,10 @@ item_comments() {
   work_drained comment-spread
   n=$(result "$out/comment-spread.wrk" status_201)
   work_rows "2 add comment, spread" comment-spread "$n" comment
+  local spread_rps; spread_rps=$(result "$out/comment-spread.wrk" rps)
   row "2 add comment, $(wc -l <"$out/comment-paths") posts" "$(wrk_figure "$out/comment-spread.wrk")" \
-    "pgbench $(int "$pgbench_tps") tps" "$(pct "$(result "$out/comment-spread.wrk" rps)" "$pgbench_tps")" \
-    "— (none set)" "-"
+    "pgbench $(int "$pgbench_tps") tps" "$(pct "$spread_rps" "$pgbench_tps")" \
+    "≥30%" "$(yes_no ge "$spread_rps" "$(calc "$pgbench_tps*0.3")")"
   services_alive || return 1
   check_comments_final "2 comment, spread" "$before" "$n"
 }
