@@ -45,13 +45,13 @@ class PostCreatedListener final : public Listener<PostCreated> {
 // Applies a moderation decision: sets the status, bumps the version, emits CommentUpdated.
 class CommentModeratedListener final : public Listener<CommentModerated> {
  public:
-  explicit CommentModeratedListener(ListenerContext& context);
+  using Listener::Listener;
 
  private:
   void OnMessage(const CommentModerated& event, Tx& tx) override;
 };
 
-// Adds POST /posts/{id}/comments and GET /posts/{id}/comments.
+// Adds POST /posts/{id}/comments (taking an Idempotency-Key) and GET /posts/{id}/comments.
 void AddRoutes(Service& service, PostArrivals& arrivals, std::chrono::milliseconds post_wait);
 
 }  // namespace blog::comments

@@ -5,6 +5,7 @@
 #include <string_view>
 #include <thread>
 
+#include "common/ascii.hpp"
 #include "common/log.hpp"
 #include "common/metrics.hpp"
 #include "common/trace.hpp"
@@ -22,7 +23,7 @@ namespace {
 bool IsJson(const std::string& content_type) {
   std::string lower;
   for (const char c : content_type) {
-    if (c != ' ' && c != '\t') lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    if (c != ' ' && c != '\t') lower.push_back(AsciiLower(c));
   }
   return lower == "application/json" || lower == "application/json;charset=utf-8" ||
          lower == "application/json;charset=\"utf-8\"";
@@ -92,9 +93,10 @@ MHD_Result CollectHeader(void* cls, MHD_ValueKind /*kind*/, const char* key, con
   auto* exchange = static_cast<Exchange*>(cls);
   std::string name = key;
   if (!IsToken(name)) exchange->malformed = "invalid header name";
-  std::transform(name.begin(), name.end(), name.begin(), ::tolower);
+  name = AsciiLower(name);
   const bool repeated = exchange->request.headers.count(name) > 0;
-  if (repeated && (name == "content-type" || name == "content-length" || name == "host")) {
+  if (repeated && (name == "content-type" || name == "content-length" || name == "host" ||
+                   name == "idempotency-key")) {
     exchange->malformed = "header " + name + " given twice";
   }
   if (name == "host" && !IsHostValue(value != nullptr ? value : "")) {
@@ -145,7 +147,8 @@ HttpResponse HttpServer::Handle(HttpRequest& request) const {
     response.status = 204;
     response.content_type.clear();
     response.headers.emplace_back("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
-    response.headers.emplace_back("Access-Control-Allow-Headers", "Content-Type, traceparent");
+    response.headers.emplace_back("Access-Control-Allow-Headers",
+                                  "Content-Type, traceparent, Idempotency-Key");
     response.headers.emplace_back("Access-Control-Max-Age", "600");
   } else if (impl_->stopping) {
     response = ErrorResponse(503, "service is shutting down");
@@ -185,7 +188,8 @@ HttpResponse HttpServer::Handle(HttpRequest& request) const {
   }
   if (cors_allowed) {
     response.headers.emplace_back("Access-Control-Allow-Origin", *origin);
-    response.headers.emplace_back("Access-Control-Expose-Headers", "X-Next-Cursor, X-Trace-Id");
+    response.headers.emplace_back("Access-Control-Expose-Headers",
+                                  "X-Next-Cursor, X-Trace-Id, Idempotent-Replayed, Retry-After");
     response.headers.emplace_back("Vary", "Origin");
   }
   response.headers.emplace_back("X-Trace-Id", CurrentTrace().trace_id);

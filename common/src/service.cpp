@@ -28,6 +28,9 @@ void DescribeMetrics() {
   m.Describe("blog_event_age_seconds", "histogram", "Age of an event when consumed.");
   m.Describe("blog_outbox_backlog", "gauge", "Outbox rows not yet published.");
   m.Describe("blog_outbox_oldest_age_seconds", "gauge", "Age of the oldest outbox row.");
+  m.Describe("blog_idempotency_requests_total", "counter",
+             "Requests with an Idempotency-Key: stored, replayed, mismatch (422), in_progress "
+             "(409).");
 }
 
 }  // namespace
@@ -50,7 +53,7 @@ int WaitForShutdownSignal() {
   return signal;
 }
 
-Service::Service(Config config, std::vector<Migration> migrations)
+Service::Service(blog::Config config, std::vector<Migration> migrations)
     : config_(std::move(config)), migrations_(std::move(migrations)) {
   DescribeMetrics();
   db_ =
@@ -60,6 +63,7 @@ Service::Service(Config config, std::vector<Migration> migrations)
       ListenerContext{config_.service, *nats_, *db_, config_.listener, false});
   relay_ = std::make_unique<OutboxRelay>(*db_, *nats_, config_.service);
   db_->OnOutboxCommit([relay = relay_.get()] { relay->Wake(); });
+  idempotency_ = std::make_unique<Idempotency>(*db_, config_.idempotency_ttl);
   AddOperationalRoutes();
 }
 
@@ -200,7 +204,7 @@ int RunService(std::string_view name, int default_port, const std::vector<Migrat
     return service.Run();
   } catch (const ConfigError& e) {
     log::Init(name, log::Level::kInfo);
-    log::Error("invalid configuration", {{"error", e.what()}, {"setting", e.field()}});
+    log::Error("invalid configuration", {{"error", e.what()}, {"setting", e.Field()}});
     return 2;
   } catch (const std::exception& e) {
     log::Error("service failed", {{"error", e.what()}});
