@@ -24,11 +24,32 @@ work_setup() {
   NATS_PORT=$nats_port PG_PORT=$pg_port "$root/scripts/servers" start-pg "$data" >>"$out/servers.log" 2>&1
   admin_sql -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" >/dev/null
   mkdir -p "$out/work"
-  # Ticks of idle background work (relay polls, fetch expiries), subtracted from every load.
+  # Until work_idle has run: the servers' own idle ticks.
   work_snapshot "$out/work/idle-before"
   sleep 3
   work_snapshot "$out/work/idle-after"
   idle_seconds=3
+}
+
+# work_idle SECONDS: after start_services, the work of the idle system (relay polls, fetch
+# expiries) over SECONDS: two rows per second, and (its files being idle-before/-after) the
+# background subtracted from every load from then on.
+work_idle() {
+  local seconds=$1 n total s split=""
+  work_begin idle
+  sleep "$seconds"
+  work_end idle
+  n=$(work_value idle seconds)
+  total=0
+  for s in postgres nats "${services[@]}"; do
+    local ms; ms=$(calc "$(work_value idle "cpu_$s") * 1000 / $(getconf CLK_TCK)" 1)
+    total=$(calc "$total + $ms" 1)
+    split+="${split:+, }$s $(per "$n" "$ms" 2)"
+  done
+  row "0 idle: work per second" "$(work_figure idle "$n")" "-" "-" "— (count)" "-"
+  row "0 idle: CPU per second" "$(per "$n" "$total" 2) ms ($split)" "-" "-" "— (count)" "-"
+  say "idle: per second $(work_figure idle "$n"); CPU $(per "$n" "$total" 2) ms ($split)"
+  idle_seconds=$n
 }
 
 pg_postmaster() { head -1 "$data/pg/postmaster.pid" 2>/dev/null; }
