@@ -176,22 +176,34 @@ cpu_ms() {
 # per N VALUE [DECIMALS]
 per() { awk -v n="$1" -v v="$2" -v d="${3:-1}" 'BEGIN { if (n > 0) printf "%.*f", d, v / n; else print "-" }'; }
 
-# work_figure NAME N: the counts per unit, summed over the databases.
+# work_net NAME KEY: after - before, less the idle background over the load's duration (a slow
+# load on a busy machine would otherwise count more relay polls and fetch expiries per unit).
+work_net() {
+  [ "$1" = idle ] && { work_value "$1" "$2"; return; }
+  awk -v v="$(work_value "$1" "$2")" -v i="$(idle_ticks "$2" "$(work_value "$1" seconds)")" \
+    'BEGIN { printf "%.6f", (v - i < 0 ? 0 : v - i) }'
+}
+
+# work_figure NAME N: the counts per unit, summed over the databases, idle background excluded.
 work_figure() {
   local name=$1 n=$2 db commits=0 stmts=0 c s detail="" rt
   for db in posts comments moderation query bench; do
-    c=$(work_value "$name" "commits_$db"); s=$(work_value "$name" "statements_$db")
+    c=$(work_net "$name" "commits_$db"); s=$(work_net "$name" "statements_$db")
     commits=$(calc "$commits + $c" 3); stmts=$(calc "$stmts + $s" 3)
     if ge "$(per "$n" "$c" 2)" 0.01; then detail+="${detail:+ }$db $(per "$n" "$c" 2)"; fi
   done
   rt=$(round_trips "$name")
+  if [ -n "$rt" ] && [ "$name" != idle ] && [ -n "$(round_trips idle)" ]; then
+    rt=$(awk -v r="$rt" -v i="$(round_trips idle)" -v s="$(work_value "$name" seconds)" \
+      -v d="$idle_seconds" 'BEGIN { v = r - i * s / d; printf "%.0f", (v < 0 ? 0 : v) }')
+  fi
   printf '%s commits (%s), %s statements, %s PG round trips, WAL %s records / %s B (%s FPI), %s WAL syncs, NATS %s msgs / %s B' \
     "$(per "$n" "$commits" 2)" "$detail" "$(per "$n" "$stmts" 1)" \
     "$([ -n "$rt" ] && per "$n" "$rt" 1 || echo -)" \
-    "$(per "$n" "$(work_value "$name" wal_records)" 1)" "$(per "$n" "$(work_value "$name" wal_bytes)" 0)" \
-    "$(per "$n" "$(work_value "$name" wal_fpi)" 2)" "$(per "$n" "$(work_value "$name" wal_syncs)" 2)" \
-    "$(per "$n" "$(calc "$(work_value "$name" nats_in_msgs) + $(work_value "$name" nats_out_msgs)" 0)" 1)" \
-    "$(per "$n" "$(calc "$(work_value "$name" nats_in_bytes) + $(work_value "$name" nats_out_bytes)" 0)" 0)"
+    "$(per "$n" "$(work_net "$name" wal_records)" 1)" "$(per "$n" "$(work_net "$name" wal_bytes)" 0)" \
+    "$(per "$n" "$(work_net "$name" wal_fpi)" 2)" "$(per "$n" "$(work_net "$name" wal_syncs)" 2)" \
+    "$(per "$n" "$(calc "$(work_net "$name" nats_in_msgs) + $(work_net "$name" nats_out_msgs)" 0)" 1)" \
+    "$(per "$n" "$(calc "$(work_net "$name" nats_in_bytes) + $(work_net "$name" nats_out_bytes)" 0)" 0)"
 }
 
 # CPU ms per unit, all processes, and the split.
