@@ -43,7 +43,12 @@ Rows SqlSession::Exec(const Statement& statement, std::span<const SqlParam> para
   }
 }
 
-Rows SqlSession::ExecScript(std::string_view sql) { return ExecText(std::string(sql)); }
+Rows SqlSession::ExecScript(std::string_view sql) {
+  // A script (schema changes, administration, a batch's settings) is rare: BEGIN goes on its
+  // own, so that the script reaches PostgreSQL, and pg_stat_activity shows it, as written.
+  if (block_ == Block::kOwn && !open_) ExecText("BEGIN");
+  return ExecText(std::string(sql));
+}
 
 Rows SqlSession::ExecText(std::string sql) {
   if (block_ == Block::kOwn && !open_) {

@@ -2,7 +2,8 @@
 // (Tx) or outside any (Database::Read, ExecWithEvent), and wraps their results as Rows.
 //
 // With Block::kOwn (Database::Transact) the session opens and closes the transaction block
-// itself to save round trips: BEGIN travels with the first statement, and the statements run
+// itself to save round trips: BEGIN travels with the first statement (unless that is a script
+// of ExecScript, which goes as written, after a BEGIN of its own), and the statements run
 // with ExecLater (outbox rows) travel with COMMIT. Those two are sent as text (the simple query
 // protocol allows several statements in one message) that EXECUTEs the prepared statement with
 // its arguments as quoted literals; every other statement runs prepared as usual. A listener's
