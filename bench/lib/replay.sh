@@ -32,8 +32,7 @@ item_replay() {
     fail "after the rebuild the read model has $posts posts, expected $(result "$out/publish.txt" posts)"
   row "5 replay $(human "$replay_events") events (query rebuild)" \
     "$(int "${rate:-0}") events/s (${applied:-0} applied)" "raw pull $(int "$raw") events/s" \
-    "$(pct "${rate:-0}" "$raw")" "≥50000/s & ≥25%" \
-    "$(yes_no eval 'ge "${rate:-0}" 50000 && ge "${rate:-0}" "$(calc "$raw*0.25")"')"
+    "$(pct "${rate:-0}" "$raw")" "≥50%" "$(yes_no ge "${rate:-0}" "$(calc "$raw*0.5")")"
 }
 
 # Item 7: resident memory of each service, idle (after start) and after the load.

@@ -7,6 +7,11 @@ services=(posts comments moderation query)
 declare -A svc_pid
 
 build_all() {
+  if [ "${BENCH_SKIP_BUILD:-0}" = 1 ]; then  # compare builds: run the binaries as they are
+    say "using the services and blog-bench already built in $build"
+    tool="$build/bench/blog-bench"
+    return
+  fi
   say "building the services (Release) in $build"
   cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DBLOG_BUILD_TESTS=OFF >"$out/build.log" 2>&1 &&
     cmake --build "$build" -j"$(nproc)" --target posts comments moderation query >>"$out/build.log" 2>&1 ||

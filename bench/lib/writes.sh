@@ -12,7 +12,7 @@ measure_pgbench() {
        created_at timestamptz NOT NULL DEFAULT now())" >/dev/null
   echo "INSERT INTO bench_rows (payload) VALUES ('a small row, about the size of a post title');" \
     >"$out/pgbench.sql"
-  timeout $((dur + 60)) pgbench -n -M prepared -c 32 -j 2 -T "$dur" -f "$out/pgbench.sql" \
+  work_pgbench timeout $((dur + 60)) pgbench -n -M prepared -c 32 -j 2 -T "$dur" -f "$out/pgbench.sql" \
     "$(bench_url)" >"$out/pgbench.txt" 2>&1 || fail "pgbench failed: $(tail -2 "$out/pgbench.txt")"
   pgbench_tps=$(awk '/^tps = / { print $3; exit }' "$out/pgbench.txt")
   pgbench_tps=${pgbench_tps:-0}
@@ -78,10 +78,13 @@ create_row() {
 item_create() {
   say "== 1. create post (32 connections, ${dur}s) vs pgbench"
   measure_pgbench
+  work_begin create
   BENCH_METHOD=POST BENCH_BODY='{"title":"a benchmark post #"}' BENCH_IDS_OUT="$out/create.ids" \
     wrk_run create "http://127.0.0.1:${svc_port[posts]}/posts/create" "$dur" 32
+  work_drained create
   create_rps=$(result "$out/create.wrk" rps)
   create_row "1 create post" "$out/create.wrk"
+  work_rows "1 create post" create "$(result "$out/create.wrk" status_201)" create
   services_alive || return 1
   check_posts_arrived "1 create post" "$out/create.ids"
 }
@@ -103,13 +106,17 @@ item_comments() {
 
   shuf -n 1000 "$out/create.ids" | sed 's#.*#/posts/&/comments#' >"$out/comment-paths"
   before=$(final_comments)
+  work_begin comment-spread
   BENCH_METHOD=POST BENCH_BODY='{"content":"I like oranges, comment #"}' \
     BENCH_PATHS_FILE="$out/comment-paths" \
     wrk_run comment-spread "http://127.0.0.1:${svc_port[comments]}" "$dur" 32
+  work_drained comment-spread
   n=$(result "$out/comment-spread.wrk" status_201)
+  work_rows "2 add comment, spread" comment-spread "$n" comment
+  local spread_rps; spread_rps=$(result "$out/comment-spread.wrk" rps)
   row "2 add comment, $(wc -l <"$out/comment-paths") posts" "$(wrk_figure "$out/comment-spread.wrk")" \
-    "pgbench $(int "$pgbench_tps") tps" "$(pct "$(result "$out/comment-spread.wrk" rps)" "$pgbench_tps")" \
-    "— (none set)" "-"
+    "pgbench $(int "$pgbench_tps") tps" "$(pct "$spread_rps" "$pgbench_tps")" \
+    "≥30%" "$(yes_no ge "$spread_rps" "$(calc "$pgbench_tps*0.3")")"
   services_alive || return 1
   check_comments_final "2 comment, spread" "$before" "$n"
 }

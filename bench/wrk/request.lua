@@ -5,6 +5,8 @@
 --   BENCH_BODY        JSON body for POST; "#" is replaced by a per-thread counter
 --   BENCH_IDS_OUT     when set, the "id" of every 201 body is written to this file
 --   BENCH_HOST        the Host header (an ingress rule's host), when set
+--   BENCH_PREFER      when set, sent as the Prefer header (RFC 7240), e.g. "return=minimal";
+--                     answers carrying Preference-Applied are counted (STAT preference_applied)
 -- done() prints "STAT key value" lines for bench/run: rps, latency percentiles (ms), statuses.
 local threads = {}
 local method = os.getenv("BENCH_METHOD") or "GET"
@@ -13,6 +15,7 @@ local paths_file = os.getenv("BENCH_PATHS_FILE")
 local body = os.getenv("BENCH_BODY") or ""
 local ids_out = os.getenv("BENCH_IDS_OUT")
 local host = os.getenv("BENCH_HOST")
+local prefer = os.getenv("BENCH_PREFER")
 
 function setup(thread)
   thread:set("index", #threads + 1)
@@ -21,6 +24,7 @@ end
 
 function init(args)
   statuses = {}
+  applied = 0
   ids = {}
   counter = 0
   paths = {}
@@ -31,6 +35,7 @@ function init(args)
   end
   math.randomseed(os.time() + (index or 0) * 7919)
   headers = { ["Content-Type"] = "application/json", ["Host"] = host }
+  if prefer then headers["Prefer"] = prefer end
   get_headers = { ["Host"] = host }
   fixed_path = fixed_path or wrk.path  -- the URL's own path
 end
@@ -48,6 +53,7 @@ end
 
 function response(status, hdrs, resp_body)
   statuses[status] = (statuses[status] or 0) + 1
+  if prefer and hdrs["Preference-Applied"] then applied = applied + 1 end
   if ids_out and status == 201 then
     local id = resp_body:match('"id":"([^"]+)"')
     if id then ids[#ids + 1] = id end
@@ -57,8 +63,10 @@ end
 function done(summary, latency, requests)
   local seconds = summary.duration / 1e6
   local by_status = {}
+  local preference_applied = 0
   local out = ids_out and io.open(ids_out, "w")
   for _, thread in ipairs(threads) do
+    preference_applied = preference_applied + thread:get("applied")
     for status, n in pairs(thread:get("statuses")) do
       by_status[status] = (by_status[status] or 0) + n
     end
@@ -74,6 +82,7 @@ function done(summary, latency, requests)
     io.write(string.format("STAT p%d_ms %.2f\n", p, latency:percentile(p) / 1000))
   end
   io.write(string.format("STAT max_ms %.2f\n", latency.max / 1000))
+  io.write(string.format("STAT preference_applied %d\n", preference_applied))
   io.write(string.format("STAT socket_errors %d\n", e.connect + e.read + e.write + e.timeout))
   local ok, other = 0, 0
   for status, n in pairs(by_status) do

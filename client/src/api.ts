@@ -68,12 +68,17 @@ async function request(url: string, init: RequestInit, service: string): Promise
   }
 }
 
-async function postJson(url: string, body: unknown, service: string): Promise<unknown> {
+async function postJson(
+  url: string,
+  body: unknown,
+  service: string,
+  extra: Record<string, string> = {},
+): Promise<unknown> {
   const res = await request(
     url,
     {
       method: "POST",
-      headers: { "Content-Type": "application/json" },
+      headers: { "Content-Type": "application/json", ...extra },
       body: JSON.stringify(body),
     },
     service,
@@ -104,9 +109,14 @@ export async function createPost(cfg: ApiConfig, title: string): Promise<{ id: s
   return { id: String(body.id), title: typeof body.title === "string" ? body.title : title };
 }
 
+/**
+ * Adds a comment; answers the new comment (as a list of one). `Prefer: return=minimal` spares
+ * the server sending the post's whole list, which the page merges from polling anyway; a server
+ * that ignores it answers the whole list, which is merged the same way.
+ */
 export async function createComment(cfg: ApiConfig, postId: string, content: string): Promise<Comment[]> {
   const url = `${cfg.comments}/posts/${encodeURIComponent(postId)}/comments`;
-  return asComments(await postJson(url, { content }, "comments"));
+  return asComments(await postJson(url, { content }, "comments", { Prefer: "return=minimal" }));
 }
 
 export interface PageText {

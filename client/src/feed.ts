@@ -161,8 +161,12 @@ function asComment(value: unknown): Comment | null {
   };
 }
 
+/** A list of comments, or one comment alone (a 201 to `Prefer: return=minimal`) as a list. */
 export function asComments(value: unknown): Comment[] {
-  if (!Array.isArray(value)) return [];
+  if (!Array.isArray(value)) {
+    const alone = asComment(value);
+    return alone ? [alone] : [];
+  }
   return value.map(asComment).filter((c): c is Comment => c !== null);
 }
 

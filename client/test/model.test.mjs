@@ -3,7 +3,7 @@
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { Feed, Pager, mergeComments, parsePosts, readConfig, topLevelKeys } from "../test-output/lib.mjs";
+import { Feed, Pager, asComments, mergeComments, parsePosts, readConfig, topLevelKeys } from "../test-output/lib.mjs";
 
 const c = (id, status, content = `comment ${id}`) => ({ id, content, status });
 const p = (id, comments = [], title = `post ${id}`) => ({ id, title, comments });
@@ -195,5 +195,14 @@ describe("Pager", () => {
         assert.deepEqual(feed.get(post.id).comments, post.comments, `comments in round ${round}`);
       }
     }
+  });
+});
+
+describe("asComments", () => {
+  test("reads the whole list and the new comment alone (Prefer: return=minimal) alike", () => {
+    assert.deepEqual(asComments([c("a", "approved"), { content: "no id" }]), [c("a", "approved")]);
+    assert.deepEqual(asComments(c("b", "pending")), [c("b", "pending")]);
+    assert.deepEqual(asComments({ content: "no id" }), []);
+    assert.deepEqual(asComments(null), []);
   });
 });

@@ -31,7 +31,7 @@ void PostArrivals::Wait(std::chrono::milliseconds timeout) {
 }
 
 void PostCreatedListener::OnMessage(const PostCreated& event, Tx& tx) {
-  tx.Exec(kLearnPost, event.id);
+  tx.ExecAtCommit(kLearnPost, event.id);
   // Wakes waiting requests early; they re-check after this transaction commits.
   arrivals_.Notify();
 }

@@ -1,5 +1,6 @@
 #include <string>
 
+#include "common/ascii.hpp"
 #include "common/events.hpp"
 #include "common/ids.hpp"
 #include "common/json.hpp"
@@ -9,19 +10,27 @@
 namespace blog::comments {
 namespace {
 
-// Adds a comment if its post is known, with its CommentCreated (parameters $6..$9), and returns
-// the post's comments, the new one included (the statement's snapshot does not show it, so it
-// is appended from RETURNING); no rows when the post is unknown. One round trip.
-const Statement kAddComment{
-    "comments_add",
+// Adds a comment if its post is known, with its CommentCreated (parameters $6..$9).
+const std::string kInsertComment =
     "WITH inserted AS ("
     " INSERT INTO comments (id, post_id, content, status, version)"
     " SELECT $1::uuid, $2::uuid, $3::text, $4::text, $5::bigint"
     " WHERE EXISTS (SELECT 1 FROM known_posts WHERE id = $2::uuid)"
     " RETURNING seq, id, content, status),"
     " outbox AS (" +
-        Database::OutboxInsertSql(6, "EXISTS (SELECT 1 FROM inserted)") +
-        ") SELECT id, content, status FROM ("
+    Database::OutboxInsertSql(6, "EXISTS (SELECT 1 FROM inserted)") + ") ";
+
+// kInsertComment, returning the new comment alone (Prefer: return=minimal); no row when the post
+// is unknown. One round trip.
+const Statement kAddCommentAlone{"comments_add_alone",
+                                 kInsertComment + "SELECT id, content, status FROM inserted"};
+
+// kInsertComment, returning the post's comments, the new one included (the statement's snapshot
+// does not show it, so it is appended from RETURNING); no rows when the post is unknown. One
+// round trip.
+const Statement kAddComment{
+    "comments_add",
+    kInsertComment + "SELECT id, content, status FROM ("
         " SELECT seq, id, content, status FROM comments"
         " WHERE post_id = $2::uuid AND EXISTS (SELECT 1 FROM inserted)"
         " UNION ALL SELECT seq, id, content, status FROM inserted) AS list ORDER BY seq"};
@@ -33,25 +42,33 @@ const Statement kListComments{
     "SELECT c.id, c.content, c.status FROM known_posts p"
     " LEFT JOIN comments c ON c.post_id = p.id WHERE p.id = $1 ORDER BY c.seq"};
 
+void WriteComment(JsonWriter& w, std::string_view id, const Row& row) {
+  w.StartObject()
+      .Key("id")
+      .String(id)
+      .Key("content")
+      .String(row.Get<std::string_view>("content"))
+      .Key("status")
+      .String(row.Get<std::string_view>("status"))
+      .EndObject();
+}
+
 // Rows (id, content, status) as the course's array [{id, content, status}]; rows without an id
 // are skipped.
 std::string CommentList(const Rows& rows) {
   JsonWriter w;
   w.StartArray();
   for (const Row& row : rows) {
-    const auto id = row.Get<std::optional<std::string_view>>("id");
-    if (!id) continue;
-    w.StartObject()
-        .Key("id")
-        .String(*id)
-        .Key("content")
-        .String(row.Get<std::string_view>("content"))
-        .Key("status")
-        .String(row.Get<std::string_view>("status"))
-        .EndObject();
+    if (const auto id = row.Get<std::optional<std::string_view>>("id")) WriteComment(w, *id, row);
   }
   w.EndArray();
   return w.Take();
+}
+
+// With "Prefer: return=minimal" (RFC 7240) the 201 carries the new comment alone, not the whole
+// list: on a post with thousands of comments that is most of the work of the request.
+bool WantsMinimal(const HttpRequest& request) {
+  return AsciiLower(Preference(request, "return").value_or("")) == "minimal";
 }
 
 HttpResponse AddComment(Database& db, PostArrivals& arrivals, std::chrono::milliseconds post_wait,
@@ -60,11 +77,20 @@ HttpResponse AddComment(Database& db, PostArrivals& arrivals, std::chrono::milli
   const auto body = JsonObject::Parse(request.body);
   const CommentCreated comment{
       .id = NewUuid(), .post_id = post_id, .content = body.String("content", 1, kMaxContentChars)};
+  const bool minimal = WantsMinimal(request);
   const auto deadline = std::chrono::steady_clock::now() + post_wait;
   for (;;) {
     const Rows rows =
-        db.ExecWithEvent(kAddComment, comment, comment.id, comment.post_id, comment.content,
-                         ToString(CommentStatus::kPending), comment.version);
+        db.ExecWithEvent(minimal ? kAddCommentAlone : kAddComment, comment, comment.id,
+                         comment.post_id, comment.content, ToString(CommentStatus::kPending),
+                         comment.version);
+    if (!rows.empty() && minimal) {
+      JsonWriter w;
+      WriteComment(w, comment.id, rows[0]);
+      HttpResponse response = HttpResponse::Json(201, w.Take());
+      response.headers.emplace_back("Preference-Applied", "return=minimal");
+      return response;
+    }
     if (!rows.empty()) return HttpResponse::Json(201, CommentList(rows));
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());

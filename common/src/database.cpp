@@ -80,12 +80,19 @@ void Database::Transact(const std::function<void(Tx&)>& work, const IncomingEven
   }
   try {
     ConnectionPool::Lease lease(*pool_);
-    pqxx::work transaction(*lease->conn);
-    SqlSession session(*lease, transaction);
-    Tx tx(session, source_, incoming);
-    work(tx);
-    transaction.commit();
-    published = tx.Published();
+    // The session opens and closes the block itself (session.hpp): BEGIN goes with the first
+    // statement, the outbox rows with COMMIT.
+    pqxx::nontransaction plain(*lease->conn);
+    SqlSession session(*lease, plain, SqlSession::Block::kOwn);
+    try {
+      Tx tx(session, source_, incoming);
+      work(tx);
+      session.Commit();
+      published = tx.Published();
+    } catch (...) {
+      session.Rollback();
+      throw;
+    }
   } catch (const pqxx::pqxx_exception&) {
     RethrowAsProjectError();
   }

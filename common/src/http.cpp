@@ -2,6 +2,7 @@
 
 #include <exception>
 
+#include "common/ascii.hpp"
 #include "common/ids.hpp"
 #include "common/json.hpp"
 #include "common/log.hpp"
@@ -18,6 +19,31 @@ std::optional<std::string> HttpRequest::Query(std::string_view name) const {
   const auto it = query.find(std::string(name));
   if (it == query.end()) return std::nullopt;
   return it->second;
+}
+
+std::optional<std::string> Preference(const HttpRequest& request, std::string_view name) {
+  const auto header = request.Header("prefer");
+  if (!header) return std::nullopt;
+  const auto trim = [](std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+    return s;
+  };
+  std::string_view rest = *header;
+  while (!rest.empty()) {
+    const auto comma = rest.find(',');
+    std::string_view item = rest.substr(0, comma);
+    rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+    item = item.substr(0, item.find(';'));  // preference parameters are not used
+    const auto equals = item.find('=');
+    if (AsciiLower(trim(item.substr(0, equals))) != AsciiLower(name)) continue;
+    if (equals == std::string_view::npos) return std::string();
+    std::string_view value = trim(item.substr(equals + 1));
+    if (value.size() >= 2 && value.front() == '"' && value.back() == '"')
+      value = value.substr(1, value.size() - 2);
+    return std::string(value);
+  }
+  return std::nullopt;
 }
 
 HttpResponse HttpResponse::Json(int status, std::string body) {

@@ -148,7 +148,7 @@ HttpResponse HttpServer::Handle(HttpRequest& request) const {
     response.content_type.clear();
     response.headers.emplace_back("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
     response.headers.emplace_back("Access-Control-Allow-Headers",
-                                  "Content-Type, traceparent, Idempotency-Key");
+                                  "Content-Type, traceparent, Idempotency-Key, Prefer");
     response.headers.emplace_back("Access-Control-Max-Age", "600");
   } else if (impl_->stopping) {
     response = ErrorResponse(503, "service is shutting down");

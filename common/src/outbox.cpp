@@ -258,6 +258,14 @@ std::size_t OutboxRelay::PublishBatch() {
   return published;
 }
 
+bool OutboxRelay::OutboxEmpty() {
+  try {
+    return db_.Read(kEmpty)[0].Get<bool>("empty");
+  } catch (const std::exception&) {
+    return false;  // let PublishBatch meet the error, report it and back off
+  }
+}
+
 bool OutboxRelay::Flush(std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
@@ -292,10 +300,16 @@ void OutboxRelay::Run() {
       backoff = std::min(backoff * 2, std::chrono::milliseconds(2000));
       continue;
     }
-    if (more) continue;
-    std::unique_lock lock(mutex_);
-    wake_.wait_for(lock, poll_interval_, [&] { return woken_ || stopping_; });
-    woken_ = false;
+    // Between wake-ups, a poll that finds the outbox empty (the usual case) is one read outside
+    // any transaction, not the batch's two round trips with BEGIN, the lock and COMMIT.
+    for (bool woken = more; !woken && !stopping_;) {
+      {
+        std::unique_lock lock(mutex_);
+        woken = wake_.wait_for(lock, poll_interval_, [&] { return woken_ || stopping_; });
+        woken_ = false;
+      }
+      if (!woken && !stopping_) woken = !OutboxEmpty();
+    }
   }
 }
 

@@ -2,6 +2,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "common/errors.hpp"
 
@@ -31,20 +32,89 @@ pqxx::row::size_type SqlResult::Column(std::string_view column) const {
 }
 
 Rows SqlSession::Exec(const Statement& statement, std::span<const SqlParam> params) {
+  if (block_ == Block::kOwn && !open_) return ExecText(Invocation(statement, params));
   try {
     conn_.Declare(statement);
     return Rows(std::make_shared<const SqlResult>(SqlResult{tx_.exec_prepared(
         statement.name, pqxx::prepare::make_dynamic_params(params.begin(), params.end()))}));
   } catch (...) {
+    failed_ = true;
     RethrowAsProjectError();
   }
 }
 
 Rows SqlSession::ExecScript(std::string_view sql) {
+  // A script (schema changes, administration, a batch's settings) is rare: BEGIN goes on its
+  // own, so that the script reaches PostgreSQL, and pg_stat_activity shows it, as written.
+  if (block_ == Block::kOwn && !open_) ExecText("BEGIN");
+  return ExecText(std::string(sql));
+}
+
+Rows SqlSession::ExecText(std::string sql) {
+  if (block_ == Block::kOwn && !open_) {
+    sql.insert(0, "BEGIN; ");
+    open_ = true;  // from here on, even when the statement after BEGIN fails
+  }
   try {
-    return Rows(std::make_shared<const SqlResult>(SqlResult{tx_.exec(std::string(sql))}));
+    // Several statements in one string: the result is the last one's.
+    return Rows(std::make_shared<const SqlResult>(SqlResult{tx_.exec(sql)}));
   } catch (...) {
+    failed_ = true;
     RethrowAsProjectError();
+  }
+}
+
+std::string SqlSession::Invocation(const Statement& statement,
+                                   std::span<const SqlParam> params) {
+  try {
+    conn_.Declare(statement);
+    conn_.conn->prepare_now(statement.name);
+    std::string sql = "EXECUTE " + conn_.conn->quote_name(statement.name);
+    for (std::size_t i = 0; i < params.size(); ++i) {
+      sql += i == 0 ? "(" : ", ";
+      if (params[i].IsNull()) {
+        sql += "NULL";
+      } else {
+        const std::string_view text = params[i].Text();
+        sql += '\'';  // an untyped literal: it takes the parameter's type, as a bound value does
+        sql += conn_.conn->esc(text.data(), text.size());
+        sql += '\'';
+      }
+    }
+    if (!params.empty()) sql += ')';
+    return sql;
+  } catch (...) {
+    failed_ = true;
+    RethrowAsProjectError();
+  }
+}
+
+void SqlSession::ExecLater(const Statement& statement, std::span<const SqlParam> params) {
+  if (block_ == Block::kLibrary) {
+    Exec(statement, params);
+    return;
+  }
+  later_ += Invocation(statement, params);
+  later_ += "; ";
+}
+
+void SqlSession::Commit() {
+  if (failed_) throw Error("the transaction was aborted by an earlier error");
+  if (!open_ && later_.empty()) return;  // nothing ran: there is no transaction to commit
+  std::string sql = std::move(later_);
+  later_.clear();
+  sql += "COMMIT";
+  ExecText(std::move(sql));
+  open_ = false;
+}
+
+void SqlSession::Rollback() noexcept {
+  later_.clear();
+  // A broken connection has rolled back by itself; libpqxx would reconnect only to say ROLLBACK.
+  if (!std::exchange(open_, false) || !conn_.conn->is_open()) return;
+  try {
+    tx_.exec("ROLLBACK");
+  } catch (...) {  // a broken connection: the server rolls back by itself, the pool drops it
   }
 }
 

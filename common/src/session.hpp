@@ -1,8 +1,17 @@
 // Internal to common/: runs statements on one pooled connection, inside a libpqxx transaction
 // (Tx) or outside any (Database::Read, ExecWithEvent), and wraps their results as Rows.
+//
+// With Block::kOwn (Database::Transact) the session opens and closes the transaction block
+// itself to save round trips: BEGIN travels with the first statement (unless that is a script
+// of ExecScript, which goes as written, after a BEGIN of its own), and the statements run
+// with ExecLater (outbox rows) travel with COMMIT. Those two are sent as text (the simple query
+// protocol allows several statements in one message) that EXECUTEs the prepared statement with
+// its arguments as quoted literals; every other statement runs prepared as usual. A listener's
+// delivery (inbox, handler statement, outbox row, commit) thus costs three round trips, not five.
 #pragma once
 
 #include <span>
+#include <string>
 #include <string_view>
 
 #include <pqxx/pqxx>
@@ -25,15 +34,38 @@ struct SqlResult {
 
 class SqlSession {
  public:
-  SqlSession(PooledConnection& conn, pqxx::transaction_base& tx) : conn_(conn), tx_(tx) {}
+  // Who opens and closes the transaction block: the libpqxx transaction `tx` (kLibrary), or
+  // this session on the plain (pqxx::nontransaction) `tx` (kOwn: see above).
+  enum class Block { kLibrary, kOwn };
+
+  SqlSession(PooledConnection& conn, pqxx::transaction_base& tx, Block block = Block::kLibrary)
+      : conn_(conn), tx_(tx), block_(block) {}
 
   // Errors as RethrowAsProjectError gives them.
   Rows Exec(const Statement& statement, std::span<const SqlParam> params);
   Rows ExecScript(std::string_view sql);
+  // Runs `statement`, whose rows nobody reads, before the commit: with kOwn in COMMIT's round
+  // trip, with kLibrary at once. An error it raises surfaces from Commit.
+  void ExecLater(const Statement& statement, std::span<const SqlParam> params);
+
+  // kOwn only. Sends the statements run later and COMMIT (nothing when no statement ran).
+  // Throws Error, without committing, when a statement of the block failed before.
+  void Commit();
+  // kOwn only. Rolls back an open block. Never throws (a broken connection rolls back itself).
+  void Rollback() noexcept;
 
  private:
+  // "EXECUTE name('arg', ...)": `statement` with `params` as literals; prepares it if needed.
+  std::string Invocation(const Statement& statement, std::span<const SqlParam> params);
+  // Runs `sql` as text, after BEGIN when the block is not open yet (kOwn).
+  Rows ExecText(std::string sql);
+
   PooledConnection& conn_;
   pqxx::transaction_base& tx_;
+  const Block block_;
+  bool open_ = false;    // kOwn: BEGIN was sent
+  bool failed_ = false;  // kOwn: a statement failed, the block is aborted
+  std::string later_;    // kOwn: the EXECUTEs to send with COMMIT
 };
 
 }  // namespace blog

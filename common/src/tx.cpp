@@ -23,11 +23,16 @@ Rows Tx::ExecParams(const Statement& statement, std::initializer_list<SqlParam> 
   return session_.Exec(statement, std::span<const SqlParam>(params.begin(), params.size()));
 }
 
+void Tx::ExecAtCommitParams(const Statement& statement, std::initializer_list<SqlParam> params) {
+  session_.ExecLater(statement, std::span<const SqlParam>(params.begin(), params.size()));
+}
+
 Rows Tx::ExecScript(std::string_view sql) { return session_.ExecScript(sql); }
 
 std::string Tx::Publish(const AnyEvent& event, std::string event_id) {
   OutboxRow row = MakeOutboxRow(event, source_, std::move(event_id));
-  Exec(statement::kOutboxInsert, row.event_id, row.subject, row.payload, row.traceparent);
+  const SqlParam params[] = {row.event_id, row.subject, row.payload, row.traceparent};
+  session_.ExecLater(statement::kOutboxInsert, params);
   published_ = true;
   return row.event_id;
 }

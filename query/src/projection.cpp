@@ -83,7 +83,8 @@ void LockPosts(Tx& tx, const Collapsed& batch) {
   tx.Exec(kLockPosts, ids.Take());
 }
 
-void UpsertPosts(Tx& tx, const Collapsed& batch) {
+// `last`: nothing runs after it in the transaction, so it can go with COMMIT.
+void UpsertPosts(Tx& tx, const Collapsed& batch, bool last) {
   SqlArray ids, titles, versions, seqs, render;
   for (std::size_t i = 0; i < batch.posts.size(); ++i) {
     const auto& p = batch.posts[i];
@@ -93,7 +94,12 @@ void UpsertPosts(Tx& tx, const Collapsed& batch) {
     seqs.Add(p.seq);
     render.Add(batch.post_has_comments[i] ? "f" : "t");
   }
-  tx.Exec(kUpsertPosts, ids.Take(), titles.Take(), versions.Take(), seqs.Take(), render.Take());
+  if (last) {
+    tx.ExecAtCommit(kUpsertPosts, ids.Take(), titles.Take(), versions.Take(), seqs.Take(),
+                    render.Take());
+  } else {
+    tx.Exec(kUpsertPosts, ids.Take(), titles.Take(), versions.Take(), seqs.Take(), render.Take());
+  }
 }
 
 // Returns the posts to render: those whose comments changed, and those upserted without.
@@ -128,10 +134,10 @@ void ApplyAll(Tx& tx, const std::vector<SequencedEvent>& events) {
   if (!batch.posts.empty()) {
     // Its own statement: the upsert renders, so its snapshot must come after the locks.
     LockPosts(tx, batch);
-    UpsertPosts(tx, batch);
+    UpsertPosts(tx, batch, batch.comments.empty());
   }
   if (batch.comments.empty()) return;
-  tx.Exec(kRenderPosts, UpsertComments(tx, batch));
+  tx.ExecAtCommit(kRenderPosts, UpsertComments(tx, batch));  // the last one: with COMMIT
 }
 
 void Apply(Tx& tx, const AnyEvent& event, std::uint64_t sequence) {

@@ -22,7 +22,8 @@ struct SequencedEvent {
 
 // Applies `events` (in stream order, event ids already deduplicated by the inbox) in `tx`,
 // leaving the same read model as applying each in turn. Throws SqlError for an id that is not a
-// UUID (see HasValidIds).
+// UUID (see HasValidIds). Its last statement goes with the commit (Tx::ExecAtCommit): its
+// errors are thrown by the commit, and `tx` must run nothing after it.
 void ApplyAll(Tx& tx, const std::vector<SequencedEvent>& events);
 
 // ApplyAll for one event.

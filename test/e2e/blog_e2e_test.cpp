@@ -63,6 +63,33 @@ TEST_CASE("a comment goes from pending to rejected or approved and the query ser
   CHECK(comments.body.find("\"approved\"") != std::string::npos);
 }
 
+TEST_CASE("a client that prefers return=minimal gets the new comment alone", "[e2e]") {
+  BlogSystem blog;
+  const auto post = blog.CreatePost("Busy");
+  REQUIRE(blog.AddComment(post, "first").status == 201);
+  const std::string path = "/posts/" + post + "/comments";
+  const auto minimal = Http(blog.Port("comments"), "POST", path, R"({"content":"second"})",
+                            "application/json", {{"Prefer", "respond-async, RETURN=\"minimal\""}});
+  REQUIRE(minimal.status == 201);
+  CHECK(minimal.headers.count("preference-applied") == 1);
+  CHECK(minimal.headers.at("preference-applied") == "return=minimal");
+  const auto alone = ParseJson(minimal.body);
+  REQUIRE(alone.IsObject());
+  CHECK(std::string(alone["content"].GetString()) == "second");
+  CHECK(std::string(alone["status"].GetString()) == "pending");
+  const std::string id = alone["id"].GetString();
+  // Without the preference (or with another one), the course's answer: the whole list.
+  const auto whole = Http(blog.Port("comments"), "POST", path, R"({"content":"third"})",
+                          "application/json", {{"Prefer", "return=representation"}});
+  REQUIRE(whole.status == 201);
+  CHECK(whole.headers.count("preference-applied") == 0);
+  const auto list = ParseJson(whole.body);
+  REQUIRE(list.IsArray());
+  CHECK(list.Size() == 3);
+  CHECK(CommentId(whole, "second") == id);
+  REQUIRE(Eventually([&] { return blog.QueryStatus(post, id) == "approved"; }));
+}
+
 TEST_CASE("creating a post and commenting on it at once succeeds", "[e2e]") {
   BlogSystem blog;
   for (int i = 0; i < 20; ++i) {

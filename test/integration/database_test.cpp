@@ -254,3 +254,103 @@ TEST_CASE("the inbox reports each event id as new once, whatever the batch",
   db.Transact([](Tx& tx) { ClearInbox(tx); });
   CHECK(record({"a"}) == std::vector<bool>{true});
 }
+
+TEST_CASE("a transaction's first statement, sent with BEGIN, keeps its arguments' types and NULL",
+          "[integration][database]") {
+  test::TempDatabase pg;
+  Database db(pg.url(), 1, "/test");
+  const Statement echo{"test_echo_first",
+                       "SELECT $1::bigint AS a, $2::text AS b, $3::boolean AS c, $4::text AS d, "
+                       "$5::text[] AS e, $6 AS untyped"};
+  const Statement unnest{"test_unnest_first", "SELECT unnest($1::text[]) AS item"};
+  const std::string tricky = "it's \"quoted\" \\ {a,b} NULL é $1 ); COMMIT; --";
+  db.Transact([&](Tx& tx) {
+    SqlArray array;
+    array.Add(tricky);
+    array.Add("NULL");
+    const Row row = tx.Exec(echo, INT64_MIN, tricky, true, std::optional<std::string>(),
+                            array.Take(), "x'y")[0];
+    CHECK(row.Get<std::int64_t>("a") == INT64_MIN);
+    CHECK(row.Get<std::string>("b") == tricky);
+    CHECK(row.Get<bool>("c"));
+    CHECK(row.IsNull("d"));
+    CHECK(row.Get<std::string>("untyped") == "x'y");
+  });
+  db.Transact([&](Tx& tx) {
+    SqlArray array;
+    array.Add(tricky);
+    array.Add("NULL");
+    const Rows items = tx.Exec(unnest, array.Take());
+    REQUIRE(items.size() == 2);
+    CHECK(items[0].Get<std::string>("item") == tricky);
+    CHECK(items[1].Get<std::optional<std::string>>("item") == "NULL");
+  });
+}
+
+TEST_CASE("BEGIN travels with a transaction's first statement and its outbox rows with COMMIT",
+          "[integration][database]") {
+  Table table;
+  // The other connection's last message, as PostgreSQL saw it.
+  Database watcher(table.pg.url(), 1, "/test");
+  const Statement last{"test_last_query",
+                       "SELECT query FROM pg_stat_activity WHERE datname = current_database()"
+                       " AND pid <> pg_backend_pid() AND backend_type = 'client backend'"};
+  const Statement set{"test_set_value", "UPDATE t SET v = $2 WHERE id = $1"};
+  table.db.Transact([&](Tx& tx) {
+    tx.Exec(set, 1, 5);
+    CHECK_THAT(watcher.Read(last)[0].Get<std::string>("query"),
+               Contains("BEGIN; EXECUTE") && Contains("test_set_value"));
+    tx.Publish(PostCreated{"00000000-0000-4000-8000-000000000009", "t", 0});
+    tx.Exec(set, 2, 6);
+    CHECK_THAT(watcher.Read(last)[0].Get<std::string>("query"), !Contains("blog_outbox"));
+  });
+  const std::string commit = watcher.Read(last)[0].Get<std::string>("query");
+  CHECK_THAT(commit, Contains("blog_outbox_insert") && Contains("COMMIT"));
+  CHECK(table.Value(1) == 5);
+  CHECK(table.Value(2) == 6);
+  CHECK(table.db.Read(Statement{"test_outbox_n", "SELECT count(*) AS n FROM blog_outbox"})[0]
+            .Get<int>("n") == 1);
+}
+
+TEST_CASE("an event published in a transaction commits with its change or not at all",
+          "[integration][database]") {
+  Table table;
+  int notified = 0;
+  table.db.OnOutboxCommit([&] { ++notified; });
+  const Statement insert{"test_insert_row", "INSERT INTO t VALUES ($1, $2)"};
+  const Statement count{"test_outbox_rows", "SELECT count(*) AS n FROM blog_outbox"};
+  // Refused after the event: neither the change nor the event.
+  CHECK_THROWS_AS(table.db.Transact([&](Tx& tx) {
+    tx.Publish(PostCreated{"00000000-0000-4000-8000-000000000004", "t", 0});
+    tx.Exec(insert, 4, 4);
+    tx.Exec(insert, 1, 1);  // duplicate key
+  }),
+                  SqlError);
+  // The work fails after the event: neither.
+  CHECK_THROWS_AS(table.db.Transact([&](Tx& tx) {
+    tx.Exec(insert, 5, 5);
+    tx.Publish(PostCreated{"00000000-0000-4000-8000-000000000005", "t", 0});
+    throw ValidationError("the work gave up");
+  }),
+                  ValidationError);
+  // A statement failed and the work went on: nothing commits, and the caller hears of it.
+  CHECK_THROWS_AS(table.db.Transact([&](Tx& tx) {
+    tx.Exec(insert, 6, 6);
+    tx.Publish(PostCreated{"00000000-0000-4000-8000-000000000006", "t", 0});
+    CHECK_THROWS_AS(tx.Exec(insert, 1, 1), SqlError);
+  }),
+                  Error);
+  CHECK(table.db.Read(count)[0].Get<int>("n") == 0);
+  CHECK(table.db.Read(Statement{"test_rows", "SELECT count(*) AS n FROM t"})[0].Get<int>("n") == 2);
+  CHECK(notified == 0);
+  // An event alone, and an event with its change: both commit.
+  table.db.Transact(
+      [&](Tx& tx) { tx.Publish(PostCreated{"00000000-0000-4000-8000-000000000007", "t", 0}); });
+  table.db.Transact([&](Tx& tx) {
+    tx.Exec(insert, 8, 8);
+    tx.Publish(PostCreated{"00000000-0000-4000-8000-000000000008", "t", 0});
+  });
+  CHECK(table.db.Read(count)[0].Get<int>("n") == 2);
+  CHECK(table.Value(8) == 8);
+  CHECK(notified == 2);
+}

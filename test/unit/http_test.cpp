@@ -178,3 +178,17 @@ TEST_CASE("json bodies nested too deep or with too many fields are refused befor
   CHECK(JsonObject::Parse(R"({"title":"[[[[:::]]]] \" {{"})").String("title", 1, 100) ==
         "[[[[:::]]]] \" {{");
 }
+
+TEST_CASE("preferences are read from the Prefer header as RFC 7240 writes them", "[http]") {
+  auto r = Request("POST", "/posts/1/comments");
+  CHECK_FALSE(Preference(r, "return"));
+  r.headers["prefer"] = "return=minimal";
+  CHECK(Preference(r, "return") == "minimal");
+  r.headers["prefer"] = "respond-async, wait=10 ,Return = \"minimal\"; foo=bar";
+  CHECK(Preference(r, "return") == "minimal");
+  CHECK(Preference(r, "respond-async") == "");
+  CHECK(Preference(r, "WAIT") == "10");
+  CHECK_FALSE(Preference(r, "handling"));
+  r.headers["prefer"] = "return=representation, return=minimal";  // the first one counts
+  CHECK(Preference(r, "return") == "representation");
+}

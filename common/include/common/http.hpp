@@ -59,6 +59,12 @@ HttpResponse ErrorResponse(int status, std::string_view message, std::string_vie
 std::int64_t QueryInt(const HttpRequest& request, std::string_view name, std::int64_t fallback,
                       std::int64_t min, std::int64_t max);
 
+// The value of preference `name` in the request's Prefer header (RFC 7240: comma-separated
+// `token[=value]` items, names case-insensitive, a value optionally quoted, parameters after ";"
+// ignored): "" for a preference without a value, nullopt when absent. The first occurrence
+// counts. Example: Preference(request, "return") is "minimal" for "Prefer: return=minimal".
+std::optional<std::string> Preference(const HttpRequest& request, std::string_view name);
+
 // The id of the post a route such as /posts/{id}/comments names ({id}, its first parameter).
 // An id that is not a UUID names no post: PostNotFound(id) is thrown, as for an unknown one.
 const std::string& PostIdParam(const HttpRequest& request);

@@ -9,7 +9,8 @@
 // of the batch stays and is published again (a repeat the stream already holds is dropped by
 // Nats-Msg-Id, or by the consumers' inbox after the duplicate window). The relay is woken right
 // after each commit that wrote rows (no polling delay on the happy path) and also polls every
-// `poll_interval` as a fallback (rows of another replica, a missed wake-up). While NATS is down
+// `poll_interval` as a fallback (rows of another replica, a missed wake-up): a poll reads
+// whether the outbox has rows, and publishes only when it has. While NATS is down
 // rows stay in the table and are retried with backoff. Replicas of a service take turns through
 // a PostgreSQL advisory lock, so only one publishes at a time and order holds. When the server
 // has synchronous standbys, a batch is published only once the standby has its rows (a
@@ -55,6 +56,8 @@ class OutboxRelay {
 
  private:
   void Run();
+  // True when the outbox has no rows (one read); false also when the read fails.
+  bool OutboxEmpty();
 
   Database& db_;
   NatsClient& nats_;

@@ -43,12 +43,21 @@ class Tx {
     return ExecParams(statement, {SqlParam(args)...});
   }
 
+  // Runs `statement` with `args` before the transaction commits, in the commit's round trip
+  // (Database::Transact): for a statement whose rows nobody reads, usually the last one. An
+  // error it raises is thrown by the commit, which then does not happen.
+  template <typename... Args>
+  void ExecAtCommit(const Statement& statement, const Args&... args) {
+    ExecAtCommitParams(statement, {SqlParam(args)...});
+  }
+
   // Runs `sql` as it is: one or more statements without parameters, not prepared (schema
   // changes, administration, tests). Returns the rows of the last statement.
   Rows ExecScript(std::string_view sql);
 
   // Writes `event` to the outbox. An empty `event_id` gets a random UUID; pass a DerivedUuid to
-  // make a derived event idempotent. Returns the event id.
+  // make a derived event idempotent. Returns the event id. The row may be sent only with the
+  // commit (in its round trip), so the outbox shows it to nobody before then, not even to `tx`.
   std::string Publish(const AnyEvent& event, std::string event_id = {});
 
   // The event being handled (listener transactions), or nullptr (HTTP transactions).
@@ -58,6 +67,7 @@ class Tx {
 
  private:
   Rows ExecParams(const Statement& statement, std::initializer_list<SqlParam> params);
+  void ExecAtCommitParams(const Statement& statement, std::initializer_list<SqlParam> params);
 
   SqlSession& session_;
   std::string_view source_;
