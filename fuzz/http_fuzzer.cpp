@@ -4,10 +4,11 @@
 // Input, one request as text (see corpus/http/), already decoded as the adapter hands it over:
 //   METHOD \n PATH \n QUERY \n header: value \n ... \n \n BODY
 // QUERY is `key=value&...` (split on & and the first =, no percent-decoding: the bytes are the
-// decoded ones). The routes validate like the real ones (JsonObject, QueryInt, IsUuid) but
-// store nothing. Contract checked (http.hpp, json.hpp, DESIGN.md §1): nothing a client sends gives
-// a 5xx; every error has the {"errors":[{"message":…}]} body in valid UTF-8 JSON; a 405 says
-// Allow; every string a route accepts is valid UTF-8 without NUL, within its length; and handling
+// decoded ones). The routes validate like the real ones (JsonObject, QueryInt, IsUuid,
+// IdempotencyKeyOf) but store nothing. Contract checked (http.hpp, json.hpp, idempotency.hpp,
+// DESIGN.md §1): nothing a client sends gives a 5xx; every error has the {"errors":[{"message":…}]}
+// body in valid UTF-8 JSON; a 405 says Allow; every string a route accepts is valid UTF-8 without
+// NUL, within its length, and a key printable ASCII within its length; and handling
 // fits a 512 KiB stack (the body limit is 32 KiB here, so that 413 stays reachable within
 // libFuzzer's 64 KiB inputs).
 #include <cstddef>
@@ -18,6 +19,7 @@
 #include <rapidjson/document.h>
 
 #include "common/http_server.hpp"
+#include "common/idempotency.hpp"
 #include "common/ids.hpp"
 #include "common/json.hpp"
 #include "common/log.hpp"
@@ -46,6 +48,17 @@ std::string Field(const HttpRequest& request, const char* name, std::size_t max_
   return value;
 }
 
+// The Idempotency-Key as the create routes read it, checked against idempotency.hpp's promise.
+void Key(const HttpRequest& request) {
+  const auto key = blog::IdempotencyKeyOf(request);
+  if (!key) return;
+  if (key->empty() || key->size() > blog::kMaxIdempotencyKeyChars)
+    Violation("IdempotencyKeyOf broke its length bounds", *key);
+  for (const char c : *key) {
+    if (c < 0x20 || c > 0x7e) Violation("IdempotencyKeyOf returned a non-printable byte", *key);
+  }
+}
+
 std::string RequireId(const HttpRequest& request) {
   const std::string& id = request.params.at(0);
   if (!blog::IsUuid(id)) throw blog::NotFoundError("post " + id + " not found");
@@ -68,6 +81,7 @@ const blog::Router& Routes() {
   static const blog::Router router = [] {
     blog::Router r;
     const auto create = [](const HttpRequest& q) {
+      Key(q);
       return Created("title", Field(q, "title", 200));
     };
     r.Add("POST", "/posts", create);
@@ -79,6 +93,7 @@ const blog::Router& Routes() {
     });
     r.Add("POST", "/posts/{id}/comments", [](const HttpRequest& q) {
       RequireId(q);
+      Key(q);
       return Created("content", Field(q, "content", 1000));
     });
     r.Add("GET", "/posts/{id}/comments", [](const HttpRequest& q) {

@@ -51,7 +51,7 @@ class CommentModeratedListener final : public Listener<CommentModerated> {
   void OnMessage(const CommentModerated& event, Tx& tx) override;
 };
 
-// Adds POST /posts/{id}/comments and GET /posts/{id}/comments.
+// Adds POST /posts/{id}/comments (taking an Idempotency-Key) and GET /posts/{id}/comments.
 void AddRoutes(Service& service, PostArrivals& arrivals, std::chrono::milliseconds post_wait);
 
 }  // namespace blog::comments

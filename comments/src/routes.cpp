@@ -96,9 +96,9 @@ void AddRoutes(Service& service, PostArrivals& arrivals, std::chrono::millisecon
   db.Prepare(kListComments,
              "SELECT id, content, status FROM comments WHERE post_id = $1 ORDER BY seq");
   service.routes().Add("POST", "/posts/{id}/comments",
-                       [&db, &arrivals, post_wait](const HttpRequest& r) {
+                       service.Idempotent([&db, &arrivals, post_wait](const HttpRequest& r) {
                          return AddComment(db, arrivals, post_wait, r);
-                       });
+                       }));
   service.routes().Add("GET", "/posts/{id}/comments",
                        [&db](const HttpRequest& r) { return ListComments(db, r); });
 }

@@ -164,6 +164,8 @@ Config Config::FromEnv(std::string_view service, int default_port) {
   c.log_level = EnvString("LOG_LEVEL", "info");
   c.shutdown_delay = milliseconds(EnvInt("SHUTDOWN_DELAY_MS", 0, 0, kMaxMs));
   c.shutdown_timeout = milliseconds(EnvInt("SHUTDOWN_TIMEOUT_MS", 10000, 100, kMaxMs));
+  constexpr auto kDayMs = std::int64_t{24} * 3600 * 1000;
+  c.idempotency_ttl = milliseconds(EnvInt("IDEMPOTENCY_TTL_MS", kDayMs, 1, 30 * kDayMs));
   return c;
 }
 

@@ -3,6 +3,7 @@
 #include "common/errors.hpp"
 #include "common/log.hpp"
 
+#include "held_transaction.hpp"
 #include "statements.hpp"
 
 namespace blog {
@@ -51,7 +52,25 @@ CREATE TABLE IF NOT EXISTS blog_inbox (
 );
 )sql";
 
+// The answers of requests sent with an Idempotency-Key (idempotency.hpp), each stored in the
+// transaction of the change it answers.
+constexpr std::string_view kIdempotencySchema = R"sql(
+CREATE TABLE IF NOT EXISTS blog_idempotency (
+  key          text PRIMARY KEY,
+  request_hash text NOT NULL,
+  status       int NOT NULL,
+  content_type text NOT NULL,
+  headers      text NOT NULL,
+  body         text NOT NULL,
+  created_at   timestamptz NOT NULL DEFAULT now(),
+  expires_at   timestamptz NOT NULL
+);
+CREATE INDEX IF NOT EXISTS blog_idempotency_expires ON blog_idempotency (expires_at);
+)sql";
+
 }  // namespace
+
+void RethrowDatabaseFailure() { Rethrow(); }
 
 // Returns a connection to the pool when done, or drops it when it broke.
 class Database::Lease {
@@ -73,6 +92,9 @@ Database::Database(std::string url, int pool_size, std::string source)
     : url_(WithConnectTimeout(std::move(url))), source_(std::move(source)), pool_size_(pool_size) {
   Prepare(std::string(statement::kOutboxInsert), std::string(statement::kOutboxInsertSql));
   Prepare(std::string(statement::kInboxInsert), std::string(statement::kInboxInsertSql));
+  Prepare(std::string(statement::kIdempotencyStore), std::string(statement::kIdempotencyStoreSql));
+  Prepare(std::string(statement::kIdempotencyLookup),
+          std::string(statement::kIdempotencyLookupSql));
 }
 
 Database::~Database() = default;
@@ -145,6 +167,13 @@ void Database::WithConnection(const std::function<void(pqxx::connection&)>& work
 void Database::Transact(const std::function<void(Tx&)>& work, const IncomingEvent* incoming) {
   bool published = false;
   try {
+    if (HeldTransaction* held = HeldTransaction::Of(*this);
+        held != nullptr && incoming == nullptr) {
+      Tx tx(held->Work(), source_, incoming);
+      work(tx);
+      held->Wrote(tx.Published());
+      return;
+    }
     Lease lease(*this);
     pqxx::work transaction(*lease);
     Tx tx(transaction, source_, incoming);
@@ -193,6 +222,11 @@ pqxx::result Database::ExecWithEvent(const std::string& statement, std::vector<s
   params.push_back(std::move(row.traceparent));
   pqxx::result result;
   try {
+    if (HeldTransaction* held = HeldTransaction::Of(*this)) {
+      result = held->Work().exec_prepared(statement, pqxx::prepare::make_dynamic_params(params));
+      held->Ran(result, true);
+      return result;
+    }
     Lease lease(*this);
     pqxx::nontransaction sql(*lease);  // one statement: its own implicit transaction
     result = sql.exec_prepared(statement, pqxx::prepare::make_dynamic_params(params));
@@ -241,6 +275,7 @@ bool Database::Migrate(std::string_view component, const std::vector<Migration>&
       log::Info("migration applied", {{"component", name}, {"version", std::to_string(version)}});
     };
     apply("blog", 1, kBlogSchema);
+    apply("blog", 2, kIdempotencySchema);
     for (const auto& m : migrations) apply(component, m.version, m.sql);
   });
   return fresh;

@@ -94,7 +94,8 @@ MHD_Result CollectHeader(void* cls, MHD_ValueKind /*kind*/, const char* key, con
   if (!IsToken(name)) exchange->malformed = "invalid header name";
   std::transform(name.begin(), name.end(), name.begin(), ::tolower);
   const bool repeated = exchange->request.headers.count(name) > 0;
-  if (repeated && (name == "content-type" || name == "content-length" || name == "host")) {
+  if (repeated && (name == "content-type" || name == "content-length" || name == "host" ||
+                   name == "idempotency-key")) {
     exchange->malformed = "header " + name + " given twice";
   }
   if (name == "host" && !IsHostValue(value != nullptr ? value : "")) {
@@ -145,7 +146,8 @@ HttpResponse HttpServer::Handle(HttpRequest& request) const {
     response.status = 204;
     response.content_type.clear();
     response.headers.emplace_back("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
-    response.headers.emplace_back("Access-Control-Allow-Headers", "Content-Type, traceparent");
+    response.headers.emplace_back("Access-Control-Allow-Headers",
+                                  "Content-Type, traceparent, Idempotency-Key");
     response.headers.emplace_back("Access-Control-Max-Age", "600");
   } else if (impl_->stopping) {
     response = ErrorResponse(503, "service is shutting down");
@@ -185,7 +187,8 @@ HttpResponse HttpServer::Handle(HttpRequest& request) const {
   }
   if (cors_allowed) {
     response.headers.emplace_back("Access-Control-Allow-Origin", *origin);
-    response.headers.emplace_back("Access-Control-Expose-Headers", "X-Next-Cursor, X-Trace-Id");
+    response.headers.emplace_back("Access-Control-Expose-Headers",
+                                  "X-Next-Cursor, X-Trace-Id, Idempotent-Replayed, Retry-After");
     response.headers.emplace_back("Vary", "Origin");
   }
   response.headers.emplace_back("X-Trace-Id", CurrentTrace().trace_id);

@@ -28,6 +28,9 @@ void DescribeMetrics() {
   m.Describe("blog_event_age_seconds", "histogram", "Age of an event when consumed.");
   m.Describe("blog_outbox_backlog", "gauge", "Outbox rows not yet published.");
   m.Describe("blog_outbox_oldest_age_seconds", "gauge", "Age of the oldest outbox row.");
+  m.Describe("blog_idempotency_requests_total", "counter",
+             "Requests with an Idempotency-Key: stored, replayed, mismatch (422), in_progress "
+             "(409).");
 }
 
 }  // namespace
@@ -60,6 +63,7 @@ Service::Service(Config config, std::vector<Migration> migrations)
       ListenerContext{config_.service, *nats_, *db_, config_.listener, false});
   relay_ = std::make_unique<OutboxRelay>(*db_, *nats_, config_.service);
   db_->OnOutboxCommit([relay = relay_.get()] { relay->Wake(); });
+  idempotency_ = std::make_unique<Idempotency>(*db_, config_.idempotency_ttl);
   AddOperationalRoutes();
 }
 

@@ -132,6 +132,40 @@ test('comments: add and list, with every documented error', async () => {
   assert.equal((await call('comments', 'GET', '/posts')).status, 404);
 });
 
+test('posts and comments: a keyed create is applied once, and misused keys are refused', async () => {
+  const key = `"${randomUUID()}"`;
+  const keyed = (title) => ({ body: { title }, headers: { 'idempotency-key': key } });
+  const first = await call('posts', 'POST', '/posts/create', keyed('Keyed'));
+  assert.equal(first.status, 201);
+  const again = await call('posts', 'POST', '/posts/create', keyed('Keyed'));
+  assert.equal(again.status, 201);
+  assert.equal(again.text, first.text);
+  assert.equal(again.headers.get('idempotent-replayed'), 'true');
+  assert.equal((await call('posts', 'POST', '/posts/create', keyed('Another'))).status, 422);
+  assert.equal((await call('posts', 'POST', '/posts', keyed('Keyed'))).status, 422);
+  const malformed = { body: { title: 'x' }, headers: { 'idempotency-key': '"no closing quote' } };
+  assert.equal((await call('posts', 'POST', '/posts', malformed)).status, 400);
+
+  const id = first.json.id;
+  const comment = { body: { content: 'once' }, headers: { 'idempotency-key': randomUUID() } };
+  const added = await call('comments', 'POST', `/posts/${id}/comments`, comment);
+  assert.equal(added.status, 201);
+  const repeated = await call('comments', 'POST', `/posts/${id}/comments`, comment);
+  assert.equal(repeated.text, added.text);
+  const changed = { ...comment, body: { content: 'twice' } };
+  assert.equal((await call('comments', 'POST', `/posts/${id}/comments`, changed)).status, 422);
+  // A comment on a post not known yet waits for it (POST_WAIT_MS); a repeat meanwhile gets 409.
+  const waiting = { body: { content: 'early' }, headers: { 'idempotency-key': randomUUID() } };
+  const unknown = `/posts/${randomUUID()}/comments`;
+  const slow = call('comments', 'POST', unknown, waiting);
+  await new Promise((r) => setTimeout(r, 300));
+  const busy = await call('comments', 'POST', unknown, waiting);
+  assert.equal(busy.status, 409);
+  assert.equal(busy.headers.get('retry-after'), '1');
+  assert.equal((await slow).status, 404);
+  assert.equal((await call('comments', 'POST', unknown, { ...waiting, headers: { 'idempotency-key': '' } })).status, 400);
+});
+
 test('query: the read model lists and shows posts with their comments', async () => {
   const post = await call('posts', 'POST', '/posts/create', { body: { title: 'Queried' } });
   const id = post.json.id;

@@ -13,7 +13,8 @@ inline constexpr std::size_t kMaxTitleChars = 200;
 
 const std::vector<Migration>& Migrations();
 
-// Adds POST /posts, POST /posts/create, GET /posts and GET /posts/{id}.
+// Adds POST /posts, POST /posts/create (both taking an Idempotency-Key), GET /posts and
+// GET /posts/{id}.
 void AddRoutes(Service& service);
 
 }  // namespace blog::posts

@@ -72,7 +72,7 @@ void AddRoutes(Service& service) {
   Database& db = service.db();
   db.PrepareWithEvent(kInsertPost, "INSERT INTO posts (id, title) VALUES ($1, $2)", 2);
   auto& routes = service.routes();
-  const auto create = [&db](const HttpRequest& r) { return CreatePost(db, r); };
+  const auto create = service.Idempotent([&db](const HttpRequest& r) { return CreatePost(db, r); });
   routes.Add("POST", "/posts", create);
   routes.Add("POST", "/posts/create", create);
   routes.Add("GET", "/posts", [&db](const HttpRequest& r) { return ListPosts(db, r); });

@@ -151,13 +151,7 @@ TEST_CASE("every case of the bad-request corpus is refused, stores nothing and k
     return Http(blog.Port("comments"), "GET", "/posts/" + post + "/comments").status == 200 &&
            Http(blog.Port("query"), "GET", "/posts/" + post).status == 200;
   }));
-  NatsClient nats(NatsSettings{.urls = {blog.nats().url()},
-                               .user = "admin",
-                               .password = blog.nats().Password("admin"),
-                               .stream_replicas = 1,
-                               .file_storage = true,
-                               .duplicate_window = 2min,
-                               .client_name = "corpus-test"});
+  NatsClient nats(blog.AdminNats("corpus-test"));
   REQUIRE(nats.WaitConnected(5s));
   Store store(blog);
   REQUIRE(Eventually([&] { return store.OutboxesEmpty(); }));

@@ -113,6 +113,16 @@ int BlogSystem::RunTool(const std::string& service, const std::vector<std::strin
   return status;
 }
 
+NatsSettings BlogSystem::AdminNats(const std::string& client_name) {
+  return NatsSettings{.urls = {nats_.url()},
+                      .user = "admin",
+                      .password = nats_.Password("admin"),
+                      .stream_replicas = 1,
+                      .file_storage = true,
+                      .duplicate_window = std::chrono::minutes(2),
+                      .client_name = client_name};
+}
+
 std::string BlogSystem::Logs(const std::string& service) const {
   return ReadFile(log_dir_ + "/" + service + ".log");
 }

@@ -48,6 +48,8 @@ class BlogSystem {
               std::string* output);
   std::string Logs(const std::string& service) const;
   NatsServer& nats() { return nats_; }
+  // Settings for a client of this system's nats-server with the operator's (admin) credentials.
+  NatsSettings AdminNats(const std::string& client_name);
 
   // Client helpers (fail the test on an unexpected status).
   std::string CreatePost(const std::string& title);

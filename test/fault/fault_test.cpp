@@ -170,13 +170,7 @@ TEST_CASE("nothing accepted is lost or applied twice through crashes, restarts a
   pqxx::nontransaction m(moderation_db);
   CHECK(m.exec("SELECT count(*) FROM decisions")[0][0].as<std::size_t>() == truth.comments.size());
 
-  NatsClient nats(NatsSettings{.urls = {blog.nats().url()},
-                               .user = "admin",
-                               .password = blog.nats().Password("admin"),
-                               .stream_replicas = 1,
-                               .file_storage = true,
-                               .duplicate_window = 2min,
-                               .client_name = "fault-test"});
+  NatsClient nats(blog.AdminNats("fault-test"));
   REQUIRE(nats.WaitConnected(5s));
   const auto events = GetStreamPosition(nats, kEventStream).messages;
   const auto dead = GetStreamPosition(nats, kDeadLetterStream).messages;

@@ -67,6 +67,7 @@ struct Config {
   std::string log_level;                       // LOG_LEVEL
   std::chrono::milliseconds shutdown_delay;    // SHUTDOWN_DELAY_MS: readiness down before closing
   std::chrono::milliseconds shutdown_timeout;  // SHUTDOWN_TIMEOUT_MS: bound on the whole drain
+  std::chrono::milliseconds idempotency_ttl;   // IDEMPOTENCY_TTL_MS: life of an Idempotency-Key
 
   // Reads every setting for `service`; `default_port` applies when PORT is unset.
   static Config FromEnv(std::string_view service, int default_port);

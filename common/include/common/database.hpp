@@ -45,6 +45,8 @@ class Database {
   // Tx are committed with the change (transactional outbox); after such a commit the outbox
   // observers are notified. An exception from `work` rolls back and propagates; connection
   // failures propagate as UnavailableError. `incoming` is the event being handled, if any.
+  // In a request with an Idempotency-Key (idempotency.hpp) this and ExecWithEvent join the
+  // request's one transaction instead, which commits with the stored answer.
   void Transact(const std::function<void(Tx&)>& work, const IncomingEvent* incoming = nullptr);
 
   // The transactional outbox in one round trip, for a change that is one statement. Registers
@@ -81,6 +83,7 @@ class Database {
 
  private:
   class Lease;
+  friend class HeldTransaction;  // joins a request's writes into one transaction
   void NotifyOutboxObservers();
   // A pooled connection and how many of `statements_` it has registered.
   struct Pooled {

@@ -27,6 +27,7 @@
 #include "common/config.hpp"
 #include "common/database.hpp"
 #include "common/http_server.hpp"
+#include "common/idempotency.hpp"
 #include "common/listener.hpp"
 #include "common/nats_client.hpp"
 #include "common/outbox.hpp"
@@ -49,6 +50,8 @@ class Service {
   Database& db() { return *db_; }
   NatsClient& nats() { return *nats_; }
   Router& routes() { return router_; }
+  // `handler` taking an Idempotency-Key header (idempotency.hpp), keys kept IDEMPOTENCY_TTL_MS.
+  HttpHandler Idempotent(HttpHandler handler) { return idempotency_->Wrap(std::move(handler)); }
 
   // Adds a listener; started by Run(). `L` is a Listener<Event> subclass.
   template <typename L, typename... Args>
@@ -78,6 +81,7 @@ class Service {
   std::unique_ptr<NatsClient> nats_;
   std::unique_ptr<ListenerContext> context_;
   std::unique_ptr<OutboxRelay> relay_;
+  std::unique_ptr<Idempotency> idempotency_;
   std::vector<std::unique_ptr<ListenerBase>> listeners_;
   std::vector<Migration> migrations_;
   Router router_;
