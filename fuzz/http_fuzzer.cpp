@@ -18,6 +18,7 @@
 
 #include <rapidjson/document.h>
 
+#include "common/ascii.hpp"
 #include "common/http_server.hpp"
 #include "common/idempotency.hpp"
 #include "common/ids.hpp"
@@ -172,8 +173,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   SplitQuery(NextLine(rest), request);
   for (std::string_view line = NextLine(rest); !line.empty(); line = NextLine(rest)) {
     const std::size_t colon = line.find(':');
-    std::string name(line.substr(0, colon));
-    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const std::string name = blog::AsciiLower(line.substr(0, colon));
     std::string_view value = colon == std::string_view::npos ? "" : line.substr(colon + 1);
     while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
     request.headers[name] = std::string(value);

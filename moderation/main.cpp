@@ -1,4 +1,3 @@
-#include "common/config.hpp"
 #include "common/service.hpp"
 
 #include "moderation.hpp"
@@ -7,6 +6,6 @@ int main() {
   using namespace blog;
   return RunService(
       "moderation", moderation::kDefaultPort, moderation::Migrations(), [](Service& service) {
-        service.AddListener<moderation::CommentCreatedListener>(EnvList("BANNED_WORDS", "orange"));
+        service.AddListener<moderation::CommentCreatedListener>(service.Config().banned_words);
       });
 }

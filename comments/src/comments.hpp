@@ -45,7 +45,7 @@ class PostCreatedListener final : public Listener<PostCreated> {
 // Applies a moderation decision: sets the status, bumps the version, emits CommentUpdated.
 class CommentModeratedListener final : public Listener<CommentModerated> {
  public:
-  explicit CommentModeratedListener(ListenerContext& context);
+  using Listener::Listener;
 
  private:
   void OnMessage(const CommentModerated& event, Tx& tx) override;

@@ -5,21 +5,16 @@
 namespace blog::comments {
 namespace {
 
-constexpr const char* kLearnPost = "comments_learn_post";
-constexpr const char* kDecide = "comments_decide";
+const Statement kLearnPost{"comments_learn_post",
+                           "INSERT INTO known_posts (id) VALUES ($1) ON CONFLICT DO NOTHING"};
+const Statement kDecide{"comments_decide",
+                        "UPDATE comments SET status = $2, version = version + 1 "
+                        "WHERE id = $1 AND status = 'pending' RETURNING post_id, content, version"};
 
 }  // namespace
 
 PostCreatedListener::PostCreatedListener(ListenerContext& context, PostArrivals& arrivals)
-    : Listener(context), arrivals_(arrivals) {
-  context.db.Prepare(kLearnPost, "INSERT INTO known_posts (id) VALUES ($1) ON CONFLICT DO NOTHING");
-}
-
-CommentModeratedListener::CommentModeratedListener(ListenerContext& context) : Listener(context) {
-  context.db.Prepare(kDecide,
-                     "UPDATE comments SET status = $2, version = version + 1 "
-                     "WHERE id = $1 AND status = 'pending' RETURNING post_id, content, version");
-}
+    : Listener(context), arrivals_(arrivals) {}
 
 void PostArrivals::Notify() {
   {
@@ -36,23 +31,23 @@ void PostArrivals::Wait(std::chrono::milliseconds timeout) {
 }
 
 void PostCreatedListener::OnMessage(const PostCreated& event, Tx& tx) {
-  tx.Sql().exec_prepared(kLearnPost, event.id);
+  tx.Exec(kLearnPost, event.id);
   // Wakes waiting requests early; they re-check after this transaction commits.
   arrivals_.Notify();
 }
 
 void CommentModeratedListener::OnMessage(const CommentModerated& event, Tx& tx) {
   if (event.status == CommentStatus::kPending) return;  // nothing decided
-  const auto rows = tx.Sql().exec_prepared(kDecide, event.id, std::string(ToString(event.status)));
+  const Rows rows = tx.Exec(kDecide, event.id, ToString(event.status));
   if (rows.empty()) {
     log::Info("moderation ignored: comment unknown or already decided", {{"comment", event.id}});
     return;
   }
   tx.Publish(CommentUpdated{.id = event.id,
-                            .post_id = rows[0][0].c_str(),
-                            .content = rows[0][1].c_str(),
+                            .post_id = rows[0].Get<std::string>("post_id"),
+                            .content = rows[0].Get<std::string>("content"),
                             .status = event.status,
-                            .version = rows[0][2].as<std::int64_t>()});
+                            .version = rows[0].Get<std::int64_t>("version")});
 }
 
 }  // namespace blog::comments

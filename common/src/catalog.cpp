@@ -11,6 +11,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "common/ascii.hpp"
 #include "common/codec.hpp"
 #include "common/events.hpp"
 #include "common/ids.hpp"
@@ -82,7 +83,7 @@ std::string Entity(std::string_view type) {
   std::string out;
   for (std::size_t i = 0; i < type.size(); ++i) {
     if (i > 0 && std::isupper(static_cast<unsigned char>(type[i]))) break;
-    out += static_cast<char>(std::tolower(static_cast<unsigned char>(type[i])));
+    out += AsciiLower(type[i]);
   }
   return out;
 }

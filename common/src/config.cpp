@@ -166,6 +166,9 @@ Config Config::FromEnv(std::string_view service, int default_port) {
   c.shutdown_timeout = milliseconds(EnvInt("SHUTDOWN_TIMEOUT_MS", 10000, 100, kMaxMs));
   constexpr auto kDayMs = std::int64_t{24} * 3600 * 1000;
   c.idempotency_ttl = milliseconds(EnvInt("IDEMPOTENCY_TTL_MS", kDayMs, 1, 30 * kDayMs));
+  c.post_wait = milliseconds(EnvInt("POST_WAIT_MS", 2000, 0, 60000));
+  c.banned_words = EnvList("BANNED_WORDS", "orange");
+  c.query_cache_bytes = static_cast<std::size_t>(EnvInt("QUERY_CACHE_MB", 16, 0, 4096)) << 20;
   return c;
 }
 

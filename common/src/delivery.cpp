@@ -2,15 +2,13 @@
 
 #include <algorithm>
 #include <chrono>
-#include <unordered_set>
 
 #include "common/dead_letter.hpp"
 #include "common/errors.hpp"
+#include "common/inbox.hpp"
 #include "common/log.hpp"
 #include "common/metrics.hpp"
 #include "common/trace.hpp"
-
-#include "statements.hpp"
 
 namespace blog {
 namespace {
@@ -27,33 +25,17 @@ std::string_view Body(natsMsg* msg) {
   return {natsMsg_GetData(msg), static_cast<std::size_t>(natsMsg_GetDataLength(msg))};
 }
 
-// A PostgreSQL text[] literal of the deliveries' event ids: {"a","b"}, with " and \ escaped.
-std::string EventIdArray(std::span<const Delivery> batch) {
-  std::string out = "{";
-  for (const auto& delivery : batch) {
-    if (out.size() > 1) out += ',';
-    out += '"';
-    for (const char c : delivery.incoming.meta.id) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    out += '"';
-  }
-  out += '}';
-  return out;
-}
-
 }  // namespace
 
-Applier::Applier(ListenerContext& context, std::string consumer, std::string type,
-                 Dispatch dispatch, Finish finish)
+DeliveryApplier::DeliveryApplier(ListenerContext& context, std::string consumer, std::string type,
+                                 Dispatch dispatch, Finish finish)
     : context_(context),
       consumer_(std::move(consumer)),
       type_(std::move(type)),
       dispatch_(std::move(dispatch)),
       finish_(std::move(finish)) {}
 
-std::optional<Delivery> Applier::Read(natsMsg* msg) {
+std::optional<Delivery> DeliveryApplier::Read(natsMsg* msg) {
   auto& metrics = Metrics::Global();
   const Labels labels{{"consumer", consumer_}};
   Delivery delivery;
@@ -88,18 +70,16 @@ std::optional<Delivery> Applier::Read(natsMsg* msg) {
   return delivery;
 }
 
-std::vector<bool> Applier::Transact(std::span<Delivery> batch) {
+std::vector<bool> DeliveryApplier::Transact(std::span<Delivery> batch) {
   std::vector<bool> fresh(batch.size(), false);
   IncomingEvent current;  // what tx.Incoming() shows: the delivery being handled
   context_.db.Transact(
       [&](Tx& tx) {
-        const auto inserted = tx.Sql().exec_prepared(std::string(statement::kInboxInsert),
-                                                     EventIdArray(batch), consumer_);
-        std::unordered_set<std::string> unseen;
-        for (const auto& row : inserted) unseen.emplace(row[0].c_str());
+        std::vector<std::string_view> ids;
+        ids.reserve(batch.size());
+        for (const auto& delivery : batch) ids.emplace_back(delivery.incoming.meta.id);
+        fresh = RecordInInbox(tx, consumer_, ids);
         for (std::size_t i = 0; i < batch.size(); ++i) {
-          // The first delivery of an id inserted it; a repeat of it in the batch is a duplicate.
-          fresh[i] = unseen.erase(batch[i].incoming.meta.id) > 0;
           if (!fresh[i]) continue;
           current = batch[i].incoming;
           const TraceScope trace(TraceParent::FromHeader(batch[i].traceparent));
@@ -111,7 +91,7 @@ std::vector<bool> Applier::Transact(std::span<Delivery> batch) {
   return fresh;
 }
 
-bool Applier::Apply(std::span<Delivery> batch) {
+bool DeliveryApplier::Apply(std::span<Delivery> batch) {
   const auto started = std::chrono::steady_clock::now();
   try {
     const auto fresh = Transact(batch);
@@ -143,7 +123,8 @@ bool Applier::Apply(std::span<Delivery> batch) {
   return true;
 }
 
-void Applier::Acked(std::span<Delivery> batch, const std::vector<bool>& fresh, double seconds) {
+void DeliveryApplier::Acked(std::span<Delivery> batch, const std::vector<bool>& fresh,
+                            double seconds) {
   auto& metrics = Metrics::Global();
   const Labels labels{{"consumer", consumer_}};
   for (std::size_t i = 0; i < batch.size(); ++i) {
@@ -161,14 +142,14 @@ void Applier::Acked(std::span<Delivery> batch, const std::vector<bool>& fresh, d
   }
 }
 
-void Applier::NakAll(std::span<Delivery> batch) {
+void DeliveryApplier::NakAll(std::span<Delivery> batch) {
   for (auto& delivery : batch) {
     natsMsg_NakWithDelay(delivery.msg, context_.settings.retry_base.count(), nullptr);
     Metrics::Global().Increment("blog_events_nakd_total", {{"consumer", consumer_}});
   }
 }
 
-void Applier::Failed(Delivery& delivery, const std::string& error) {
+void DeliveryApplier::Failed(Delivery& delivery, const std::string& error) {
   const auto& settings = context_.settings;
   if (delivery.delivered >= static_cast<std::uint64_t>(settings.max_deliver)) {
     DeadLetter(delivery,
@@ -186,7 +167,7 @@ void Applier::Failed(Delivery& delivery, const std::string& error) {
   Metrics::Global().Increment("blog_events_nakd_total", {{"consumer", consumer_}});
 }
 
-void Applier::DeadLetter(Delivery& delivery, const std::string& error) {
+void DeliveryApplier::DeadLetter(Delivery& delivery, const std::string& error) {
   try {
     PublishDeadLetter(context_.nats,
                       blog::DeadLetter{.consumer = consumer_,

@@ -33,13 +33,13 @@ struct Delivery {
   DecodedEvent decoded;
 };
 
-class Applier {
+class DeliveryApplier {
  public:
   using Dispatch = std::function<void(const DecodedEvent&, Tx&)>;
   using Finish = std::function<void(Tx&)>;
   // `dispatch` runs for each new event of a transaction, `finish` once after the last one.
-  Applier(ListenerContext& context, std::string consumer, std::string type, Dispatch dispatch,
-          Finish finish);
+  DeliveryApplier(ListenerContext& context, std::string consumer, std::string type,
+                  Dispatch dispatch, Finish finish);
 
   // Reads and decodes `msg`. An undecodable message, or one of another type, is dead-lettered
   // and terminated here, and nullopt returned.

@@ -20,20 +20,20 @@ HeldTransaction* HeldTransaction::Of(const Database& db) {
   return t_held != nullptr && &t_held->db_ == &db ? t_held : nullptr;
 }
 
-pqxx::work& HeldTransaction::Work() {
-  if (work_) return *work_;
-  pooled_ = db_.Acquire();
+SqlSession& HeldTransaction::Session() {
+  if (session_) return *session_;
+  lease_.emplace(*db_.pool_);
   try {
-    work_.emplace(*pooled_.conn);
+    work_.emplace(*(*lease_)->conn);
   } catch (...) {
-    db_.Release(std::move(pooled_));
-    RethrowDatabaseFailure();
+    lease_.reset();
+    RethrowAsProjectError();
   }
-  return *work_;
+  return session_.emplace(**lease_, *work_);
 }
 
-void HeldTransaction::Ran(const pqxx::result& result, bool published) {
-  if (!changed_ && result.empty() && result.affected_rows() == 0) {
+void HeldTransaction::Ran(const Rows& rows, bool published) {
+  if (!changed_ && rows.empty() && rows.AffectedRows() == 0) {
     Abort();
     return;
   }
@@ -52,10 +52,9 @@ void HeldTransaction::Commit() {
     work_->commit();
   } catch (...) {
     Abort();
-    RethrowDatabaseFailure();
+    RethrowAsProjectError();
   }
-  work_.reset();
-  db_.Release(std::move(pooled_));
+  Close();
   changed_ = false;
   if (std::exchange(published_, false)) db_.NotifyOutboxObservers();
 }
@@ -68,8 +67,13 @@ void HeldTransaction::Abort() noexcept {
     work_->abort();
   } catch (...) {  // a broken connection has rolled back by itself
   }
+  Close();
+}
+
+void HeldTransaction::Close() noexcept {
+  session_.reset();
   work_.reset();
-  db_.Release(std::move(pooled_));
+  lease_.reset();
 }
 
 }  // namespace blog

@@ -18,6 +18,9 @@
 
 #include "common/database.hpp"
 
+#include "pool.hpp"
+#include "session.hpp"
+
 namespace blog {
 
 class HeldTransaction {
@@ -33,13 +36,13 @@ class HeldTransaction {
   static HeldTransaction* Of(const Database& db);
 
   // The open transaction; opens it first if needed. Connection failures: UnavailableError.
-  pqxx::work& Work();
-  bool IsOpen() const { return work_.has_value(); }
+  SqlSession& Session();
+  bool IsOpen() const { return session_.has_value(); }
 
-  // Records what a statement run through Work() did (see above); `published` when it may have
-  // written outbox rows.
-  void Ran(const pqxx::result& result, bool published);
-  // Records a Transact run through Work(): it may have written anything.
+  // Records what a statement run through Session() did (see above); `published` when it may
+  // have written outbox rows.
+  void Ran(const Rows& rows, bool published);
+  // Records a Transact run through Session(): it may have written anything.
   void Wrote(bool published);
 
   // Commits, returns the connection and, when outbox rows were written, wakes the relay.
@@ -49,16 +52,16 @@ class HeldTransaction {
   void Abort() noexcept;
 
  private:
+  // Ends the transaction object and returns the connection (the pool drops a broken one).
+  void Close() noexcept;
+
   Database& db_;
   HeldTransaction* outer_;
-  Database::Pooled pooled_;
+  std::optional<ConnectionPool::Lease> lease_;
   std::optional<pqxx::work> work_;
+  std::optional<SqlSession> session_;
   bool changed_ = false;
   bool published_ = false;
 };
-
-// Rethrows the exception being handled with libpqxx connection failures turned into
-// UnavailableError (defined in database.cpp). Call inside a catch block.
-[[noreturn]] void RethrowDatabaseFailure();
 
 }  // namespace blog

@@ -2,6 +2,7 @@
 
 #include <exception>
 
+#include "common/ids.hpp"
 #include "common/json.hpp"
 #include "common/log.hpp"
 
@@ -59,17 +60,27 @@ std::int64_t QueryInt(const HttpRequest& request, std::string_view name, std::in
   return value;
 }
 
+const std::string& PostIdParam(const HttpRequest& request) {
+  const std::string& id = request.params.at(0);
+  if (!IsUuid(id)) throw PostNotFound(id);
+  return id;
+}
+
+NotFoundError PostNotFound(std::string_view id) {
+  return NotFoundError("post " + std::string(id) + " not found");
+}
+
 HttpResponse ResponseForCurrentException() {
   try {
     throw;
   } catch (const HttpError& e) {
-    return ErrorResponse(e.status(), e.what(), e.field());
+    return ErrorResponse(e.Status(), e.what(), e.Field());
   } catch (const ValidationError& e) {
-    return ErrorResponse(400, e.what(), e.field());
+    return ErrorResponse(400, e.what(), e.Field());
   } catch (const DecodeError& e) {
-    return ErrorResponse(400, e.what(), e.field());
+    return ErrorResponse(400, e.what(), e.Field());
   } catch (const NotFoundError& e) {
-    return ErrorResponse(404, e.what(), e.field());
+    return ErrorResponse(404, e.what(), e.Field());
   } catch (const UnavailableError& e) {
     log::Warn("request refused: dependency unavailable", {{"error", e.what()}});
     return ErrorResponse(503, "service temporarily unavailable, retry later");

@@ -5,6 +5,7 @@
 #include <string_view>
 #include <thread>
 
+#include "common/ascii.hpp"
 #include "common/log.hpp"
 #include "common/metrics.hpp"
 #include "common/trace.hpp"
@@ -22,7 +23,7 @@ namespace {
 bool IsJson(const std::string& content_type) {
   std::string lower;
   for (const char c : content_type) {
-    if (c != ' ' && c != '\t') lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    if (c != ' ' && c != '\t') lower.push_back(AsciiLower(c));
   }
   return lower == "application/json" || lower == "application/json;charset=utf-8" ||
          lower == "application/json;charset=\"utf-8\"";
@@ -92,7 +93,7 @@ MHD_Result CollectHeader(void* cls, MHD_ValueKind /*kind*/, const char* key, con
   auto* exchange = static_cast<Exchange*>(cls);
   std::string name = key;
   if (!IsToken(name)) exchange->malformed = "invalid header name";
-  std::transform(name.begin(), name.end(), name.begin(), ::tolower);
+  name = AsciiLower(name);
   const bool repeated = exchange->request.headers.count(name) > 0;
   if (repeated && (name == "content-type" || name == "content-length" || name == "host" ||
                    name == "idempotency-key")) {

@@ -80,25 +80,35 @@ std::vector<std::pair<std::string, std::string>> DecodeHeaders(std::string_view 
   return headers;
 }
 
-std::optional<StoredAnswer> Lookup(pqxx::transaction_base& sql, const std::string& key) {
-  const auto rows = sql.exec_prepared(std::string(statement::kIdempotencyLookup), key);
+// The answer stored under a key, from the rows of statement::kIdempotencyLookup.
+std::optional<StoredAnswer> StoredAnswerOf(const Rows& rows) {
   if (rows.empty()) return std::nullopt;
-  const auto& row = rows[0];
+  const Row row = rows[0];
   StoredAnswer stored;
-  stored.request_hash = row["request_hash"].as<std::string>();
-  stored.response.status = row["status"].as<int>();
-  stored.response.content_type = row["content_type"].as<std::string>();
-  stored.response.headers = DecodeHeaders(row["headers"].as<std::string>());
-  stored.response.body = row["body"].as<std::string>();
+  stored.request_hash = row.Get<std::string>("request_hash");
+  stored.response.status = row.Get<int>("status");
+  stored.response.content_type = row.Get<std::string>("content_type");
+  stored.response.headers = DecodeHeaders(row.Get<std::string_view>("headers"));
+  stored.response.body = row.Get<std::string>("body");
   return stored;
 }
 
-bool Store(pqxx::transaction_base& sql, const std::string& key, const std::string& hash,
+std::optional<StoredAnswer> Lookup(SqlSession& session, const std::string& key) {
+  const SqlParam params[] = {key};
+  return StoredAnswerOf(session.Exec(statement::kIdempotencyLookup, params));
+}
+
+bool Store(SqlSession& session, const std::string& key, const std::string& hash,
            const HttpResponse& response, std::chrono::milliseconds ttl) {
-  return !sql.exec_prepared(std::string(statement::kIdempotencyStore), key, hash, response.status,
-                            response.content_type, EncodeHeaders(response), response.body,
-                            static_cast<std::int64_t>(ttl.count()))
-              .empty();
+  const std::string headers = EncodeHeaders(response);
+  const SqlParam params[] = {key,
+                             hash,
+                             response.status,
+                             response.content_type,
+                             headers,
+                             response.body,
+                             static_cast<std::int64_t>(ttl.count())};
+  return !session.Exec(statement::kIdempotencyStore, params).empty();
 }
 
 void Count(const char* outcome) {
@@ -229,33 +239,26 @@ HttpResponse Idempotency::HandleKeyed(const HttpRequest& request, const HttpHand
     held.Abort();
     std::optional<StoredAnswer> stored;
     try {
-      db_.WithConnection([&](pqxx::connection& conn) {
-        pqxx::nontransaction sql(conn);
-        stored = Lookup(sql, key);
-      });
+      stored = StoredAnswerOf(db_.Read(statement::kIdempotencyLookup, key));
     } catch (const std::exception&) {  // the handler's own answer stands
     }
     if (stored) return Answer(std::move(*stored), hash);
     if (failure) std::rethrow_exception(failure);
     return response;
   }
-  try {
-    // Two tries: a key that another request holds may expire between the two statements.
-    for (int attempt = 0; attempt < 2; ++attempt) {
-      if (Store(held.Work(), key, hash, response, ttl_)) {
-        held.Commit();
-        Count("stored");
-        return response;
-      }
-      // Another request under this key committed first (here, or at another replica, which
-      // this statement waited for): its answer is the answer, and this change is rolled back.
-      if (auto stored = Lookup(held.Work(), key)) {
-        held.Abort();
-        return Answer(std::move(*stored), hash);
-      }
+  // Two tries: a key that another request holds may expire between the two statements.
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    if (Store(held.Session(), key, hash, response, ttl_)) {
+      held.Commit();
+      Count("stored");
+      return response;
     }
-  } catch (const pqxx::failure&) {
-    RethrowDatabaseFailure();
+    // Another request under this key committed first (here, or at another replica, which this
+    // statement waited for): its answer is the answer, and this change is rolled back.
+    if (auto stored = Lookup(held.Session(), key)) {
+      held.Abort();
+      return Answer(std::move(*stored), hash);
+    }
   }
   throw UnavailableError("the answer under an Idempotency-Key could neither be stored nor read");
 }

@@ -70,7 +70,7 @@ void EnsureConsumer(jsCtx* js, const std::string& name, const std::string& subje
 
 struct ListenerBase::Impl {
   natsSubscription* subscription = nullptr;
-  std::optional<Applier> applier;
+  std::optional<DeliveryApplier> applier;
 
   ~Impl() {
     if (subscription != nullptr) natsSubscription_Destroy(subscription);
@@ -115,7 +115,7 @@ void ListenerBase::Stop() {
 }
 
 void ListenerBase::Run() {
-  Applier& applier =
+  DeliveryApplier& applier =
       impl_->applier.emplace(
           context_, consumer_, type_,
           [this](const DecodedEvent& event, Tx& tx) { Dispatch(event, tx); },

@@ -12,6 +12,7 @@
 #include "common/metrics.hpp"
 
 #include "nats_native.hpp"
+#include "pool.hpp"
 
 namespace blog {
 namespace {
@@ -29,6 +30,13 @@ const std::string kBeginAndRead =
     "SELECT seq, event_id, subject, payload, traceparent FROM blog_outbox "
     "WHERE (SELECT pg_try_advisory_xact_lock(" +
     std::to_string(kOutboxLockKey) + ")) ORDER BY seq LIMIT " + std::to_string(kBatchRows);
+
+const Statement kBacklog{
+    "blog_outbox_backlog",
+    "SELECT count(*) AS backlog, coalesce(extract(epoch FROM now() - min(created_at)), 0) "
+    "AS oldest_age FROM blog_outbox"};
+const Statement kEmpty{"blog_outbox_empty",
+                       "SELECT NOT EXISTS (SELECT 1 FROM blog_outbox) AS empty"};
 
 }  // namespace
 
@@ -160,14 +168,9 @@ OutboxRelay::OutboxRelay(Database& db, NatsClient& nats, std::string service,
       poll_interval_(poll_interval) {
   Metrics::Global().AddCollector([this] {
     try {
-      db_.WithConnection([&](pqxx::connection& conn) {
-        pqxx::nontransaction tx(conn);
-        const auto row = tx.exec(
-            "SELECT count(*), coalesce(extract(epoch FROM now() - min(created_at)), 0) "
-            "FROM blog_outbox")[0];
-        Metrics::Global().Set("blog_outbox_backlog", {}, row[0].as<double>());
-        Metrics::Global().Set("blog_outbox_oldest_age_seconds", {}, row[1].as<double>());
-      });
+      const Row row = db_.Read(kBacklog)[0];
+      Metrics::Global().Set("blog_outbox_backlog", {}, row.Get<double>("backlog"));
+      Metrics::Global().Set("blog_outbox_oldest_age_seconds", {}, row.Get<double>("oldest_age"));
     } catch (const std::exception&) {
       // The database being down is reported by /readyz; the gauges keep their last value.
     }
@@ -200,21 +203,23 @@ std::size_t OutboxRelay::PublishBatch() {
   std::string error;
   // Two round trips to PostgreSQL per batch: begin-lock-read, then delete-commit. The statements
   // are sent as text on a plain connection to put BEGIN and COMMIT in the same round trips.
-  db_.WithConnection([&](pqxx::connection& conn) {
+  db_.pool_->WithConnection([&](pqxx::connection& conn) {
     pqxx::nontransaction sql(conn);
     try {
       const auto rows = sql.exec(kBeginAndRead);
       std::vector<AsyncPublisher::Message> messages;
       messages.reserve(rows.size());
       for (const auto& row : rows) {
-        messages.push_back({row[2].c_str(), std::string_view(row[3].c_str(), row[3].size()),
-                            row[1].c_str(), row[4].c_str()});
+        const pqxx::field payload = row["payload"];
+        messages.push_back({row["subject"].c_str(),
+                            std::string_view(payload.c_str(), payload.size()),
+                            row["event_id"].c_str(), row["traceparent"].c_str()});
       }
       published = messages.empty() ? 0 : publisher_->PublishAll(messages, error);
       std::string finish;
       for (std::size_t i = 0; i < published; ++i) {
         finish += (i == 0 ? "DELETE FROM blog_outbox WHERE seq IN (" : ",");
-        finish += rows[static_cast<pqxx::result::size_type>(i)][0].c_str();
+        finish += rows[static_cast<pqxx::result::size_type>(i)]["seq"].c_str();
       }
       if (!finish.empty()) finish += "); ";
       sql.exec(finish + "COMMIT");
@@ -239,12 +244,7 @@ bool OutboxRelay::Flush(std::chrono::milliseconds timeout) {
   while (std::chrono::steady_clock::now() < deadline) {
     try {
       if (PublishBatch() == 0) {
-        bool empty = false;
-        db_.WithConnection([&](pqxx::connection& conn) {
-          pqxx::nontransaction tx(conn);
-          empty = tx.exec("SELECT NOT EXISTS (SELECT 1 FROM blog_outbox)")[0][0].as<bool>();
-        });
-        if (empty) return true;
+        if (db_.Read(kEmpty)[0].Get<bool>("empty")) return true;
       }
     } catch (const std::exception& e) {
       log::Warn("outbox flush incomplete", {{"error", e.what()}});

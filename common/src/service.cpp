@@ -53,7 +53,7 @@ int WaitForShutdownSignal() {
   return signal;
 }
 
-Service::Service(Config config, std::vector<Migration> migrations)
+Service::Service(blog::Config config, std::vector<Migration> migrations)
     : config_(std::move(config)), migrations_(std::move(migrations)) {
   DescribeMetrics();
   db_ =
@@ -204,7 +204,7 @@ int RunService(std::string_view name, int default_port, const std::vector<Migrat
     return service.Run();
   } catch (const ConfigError& e) {
     log::Init(name, log::Level::kInfo);
-    log::Error("invalid configuration", {{"error", e.what()}, {"setting", e.field()}});
+    log::Error("invalid configuration", {{"error", e.what()}, {"setting", e.Field()}});
     return 2;
   } catch (const std::exception& e) {
     log::Error("service failed", {{"error", e.what()}});

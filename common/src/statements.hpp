@@ -1,12 +1,12 @@
-// Internal: the prepared statements on the project's own tables (outbox, inbox, idempotency keys),
-// registered by every Database (database.cpp) and run by Tx::Publish, the listener and
-// idempotency.cpp.
+// Internal: the statements on the project's own tables (outbox, inbox, idempotency keys), run by
+// Tx::Publish, the inbox (inbox.cpp) and idempotency.cpp.
 #pragma once
 
 #include <string>
 #include <string_view>
 
 #include "common/events.hpp"
+#include "common/statement.hpp"
 
 namespace blog {
 
@@ -25,24 +25,24 @@ OutboxRow MakeOutboxRow(const AnyEvent& event, std::string_view source, std::str
 namespace blog::statement {
 
 // $1 event id, $2 subject, $3 payload, $4 traceparent.
-inline constexpr std::string_view kOutboxInsert = "blog_outbox_insert";
-inline constexpr std::string_view kOutboxInsertSql =
+inline const Statement kOutboxInsert{
+    "blog_outbox_insert",
     "INSERT INTO blog_outbox (event_id, subject, payload, traceparent) VALUES ($1, $2, $3, $4) "
-    "ON CONFLICT (event_id) DO NOTHING";
+    "ON CONFLICT (event_id) DO NOTHING"};
 
 // $1 text[] of event ids, $2 consumer; returns the ids that were new. An id repeated inside $1
 // is inserted (and returned) once.
-inline constexpr std::string_view kInboxInsert = "blog_inbox_insert";
-inline constexpr std::string_view kInboxInsertSql =
+inline const Statement kInboxInsert{
+    "blog_inbox_insert",
     "INSERT INTO blog_inbox (event_id, consumer) SELECT unnest($1::text[]), $2 "
-    "ON CONFLICT (event_id) DO NOTHING RETURNING event_id";
+    "ON CONFLICT (event_id) DO NOTHING RETURNING event_id"};
 
 // $1 key, $2 request hash, $3 status, $4 content type, $5 headers, $6 body, $7 lifetime in ms.
 // Stores an answer unless a live key holds one (an expired one is replaced); returns a row when
 // stored. On the way it deletes a few other expired keys, skipping any another transaction
 // holds: one index probe when none has expired, so no separate clean-up job is needed.
-inline constexpr std::string_view kIdempotencyStore = "blog_idempotency_store";
-inline constexpr std::string_view kIdempotencyStoreSql =
+inline const Statement kIdempotencyStore{
+    "blog_idempotency_store",
     "WITH purged AS (DELETE FROM blog_idempotency WHERE key IN (SELECT key FROM blog_idempotency"
     " WHERE expires_at <= now() AND key <> $1 ORDER BY expires_at LIMIT 4 FOR UPDATE SKIP LOCKED))"
     " INSERT INTO blog_idempotency AS stored"
@@ -51,12 +51,12 @@ inline constexpr std::string_view kIdempotencyStoreSql =
     " ON CONFLICT (key) DO UPDATE SET request_hash = EXCLUDED.request_hash,"
     " status = EXCLUDED.status, content_type = EXCLUDED.content_type, headers = EXCLUDED.headers,"
     " body = EXCLUDED.body, created_at = now(), expires_at = EXCLUDED.expires_at"
-    " WHERE stored.expires_at <= now() RETURNING 1";
+    " WHERE stored.expires_at <= now() RETURNING 1"};
 
 // $1 key; the live answer stored under it, if any.
-inline constexpr std::string_view kIdempotencyLookup = "blog_idempotency_lookup";
-inline constexpr std::string_view kIdempotencyLookupSql =
+inline const Statement kIdempotencyLookup{
+    "blog_idempotency_lookup",
     "SELECT request_hash, status, content_type, headers, body FROM blog_idempotency"
-    " WHERE key = $1 AND expires_at > now()";
+    " WHERE key = $1 AND expires_at > now()"};
 
 }  // namespace blog::statement

@@ -3,6 +3,7 @@
 #include "common/ids.hpp"
 #include "common/trace.hpp"
 
+#include "session.hpp"
 #include "statements.hpp"
 
 namespace blog {
@@ -18,10 +19,15 @@ OutboxRow MakeOutboxRow(const AnyEvent& event, std::string_view source, std::str
           .traceparent = trace.ToHeader()};
 }
 
+Rows Tx::ExecParams(const Statement& statement, std::initializer_list<SqlParam> params) {
+  return session_.Exec(statement, std::span<const SqlParam>(params.begin(), params.size()));
+}
+
+Rows Tx::ExecScript(std::string_view sql) { return session_.ExecScript(sql); }
+
 std::string Tx::Publish(const AnyEvent& event, std::string event_id) {
   OutboxRow row = MakeOutboxRow(event, source_, std::move(event_id));
-  work_.exec_prepared(std::string(statement::kOutboxInsert), row.event_id, row.subject, row.payload,
-                      row.traceparent);
+  Exec(statement::kOutboxInsert, row.event_id, row.subject, row.payload, row.traceparent);
   published_ = true;
   return row.event_id;
 }

@@ -1,28 +1,21 @@
 #include "moderation.hpp"
 
-#include <algorithm>
-#include <cctype>
-
+#include "common/ascii.hpp"
 #include "common/ids.hpp"
 
 namespace blog::moderation {
 namespace {
 
-constexpr const char* kDecide = "moderation_decide";
-
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
+const Statement kDecide{"moderation_decide",
+                        "INSERT INTO decisions (comment_id, status, reason) VALUES ($1, $2, $3) "
+                        "ON CONFLICT (comment_id) DO NOTHING"};
 
 }  // namespace
 
 Decision Moderate(std::string_view content, const std::vector<std::string>& banned_words) {
-  const std::string text = Lower(content);
+  const std::string text = AsciiLower(content);
   for (const auto& word : banned_words) {
-    if (!word.empty() && text.find(Lower(word)) != std::string::npos) {
+    if (!word.empty() && text.find(AsciiLower(word)) != std::string::npos) {
       return {CommentStatus::kRejected, "contains the banned word '" + word + "'"};
     }
   }
@@ -45,17 +38,12 @@ CREATE TABLE decisions (
 
 CommentCreatedListener::CommentCreatedListener(ListenerContext& context,
                                                std::vector<std::string> banned_words)
-    : Listener(context), banned_words_(std::move(banned_words)) {
-  context.db.Prepare(kDecide,
-                     "INSERT INTO decisions (comment_id, status, reason) VALUES ($1, $2, $3) "
-                     "ON CONFLICT (comment_id) DO NOTHING");
-}
+    : Listener(context), banned_words_(std::move(banned_words)) {}
 
 void CommentCreatedListener::OnMessage(const CommentCreated& event, Tx& tx) {
   const Decision decision = Moderate(event.content, banned_words_);
-  const auto inserted = tx.Sql().exec_prepared(
-      kDecide, event.id, std::string(ToString(decision.status)), decision.reason);
-  if (inserted.affected_rows() == 0) return;  // decided before
+  const Rows inserted = tx.Exec(kDecide, event.id, ToString(decision.status), decision.reason);
+  if (inserted.AffectedRows() == 0) return;  // decided before
   tx.Publish(CommentModerated{.id = event.id,
                               .post_id = event.post_id,
                               .content = event.content,

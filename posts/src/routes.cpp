@@ -9,16 +9,21 @@
 namespace blog::posts {
 namespace {
 
-constexpr const char* kInsertPost = "posts_insert";
+const Statement kInsertPost =
+    Database::WithEvent("posts_insert", "INSERT INTO posts (id, title) VALUES ($1, $2)", 2);
+// Newest first, from before the cursor $1; $2 rows.
+const Statement kListPosts{
+    "posts_list", "SELECT seq, id, title FROM posts WHERE seq < $1 ORDER BY seq DESC LIMIT $2"};
+const Statement kGetPost{"posts_get", "SELECT title FROM posts WHERE id = $1"};
 
-void WritePost(JsonWriter& w, const std::string& id, const std::string& title) {
+void WritePost(JsonWriter& w, std::string_view id, std::string_view title) {
   w.StartObject().Key("id").String(id).Key("title").String(title).EndObject();
 }
 
 HttpResponse CreatePost(Database& db, const HttpRequest& request) {
   const auto body = JsonObject::Parse(request.body);
   const PostCreated post{.id = NewUuid(), .title = body.String("title", 1, kMaxTitleChars)};
-  db.ExecWithEvent(kInsertPost, {post.id, post.title}, post);
+  db.ExecWithEvent(kInsertPost, post, post.id, post.title);
   JsonWriter w;
   WritePost(w, post.id, post.title);
   return HttpResponse::Json(201, w.Take());
@@ -28,50 +33,37 @@ HttpResponse CreatePost(Database& db, const HttpRequest& request) {
 HttpResponse ListPosts(Database& db, const HttpRequest& request) {
   const auto limit = QueryInt(request, "limit", 100, 1, 1000);
   const auto cursor = QueryInt(request, "cursor", INT64_MAX, 1, INT64_MAX);
+  const Rows rows = db.Read(kListPosts, cursor, limit + 1);
+  const auto shown = std::min(rows.size(), static_cast<std::size_t>(limit));
   JsonWriter w;
-  std::string next;
-  db.Transact([&](Tx& tx) {
-    const auto rows = tx.Sql().exec_params(
-        "SELECT seq, id, title FROM posts WHERE seq < $1 ORDER BY seq DESC LIMIT $2", cursor,
-        limit + 1);
-    w.StartObject();
-    for (std::size_t i = 0; i < rows.size(); ++i) {
-      if (static_cast<std::int64_t>(i) == limit) {
-        next = rows[i - 1][0].c_str();
-        break;
-      }
-      w.Key(rows[i][1].c_str());
-      WritePost(w, rows[i][1].c_str(), rows[i][2].c_str());
-    }
-    w.EndObject();
-  });
+  w.StartObject();
+  for (std::size_t i = 0; i < shown; ++i) {
+    const auto id = rows[i].Get<std::string_view>("id");
+    w.Key(id);
+    WritePost(w, id, rows[i].Get<std::string_view>("title"));
+  }
+  w.EndObject();
   auto response = HttpResponse::Json(200, w.Take());
-  if (!next.empty()) response.headers.emplace_back("X-Next-Cursor", next);
+  if (rows.size() > shown) {
+    response.headers.emplace_back("X-Next-Cursor", rows[shown - 1].Get<std::string>("seq"));
+  }
   return response;
 }
 
 HttpResponse GetPost(Database& db, const HttpRequest& request) {
-  const std::string& id = request.params.at(0);
-  if (!IsUuid(id)) throw NotFoundError("post " + id + " not found");
-  std::string title;
-  bool found = false;
-  db.Transact([&](Tx& tx) {
-    const auto rows = tx.Sql().exec_params("SELECT title FROM posts WHERE id = $1", id);
-    found = !rows.empty();
-    if (found) title = rows[0][0].c_str();
-  });
-  if (!found) throw NotFoundError("post " + id + " not found");
+  const std::string& id = PostIdParam(request);
+  const Rows rows = db.Read(kGetPost, id);
+  if (rows.empty()) throw PostNotFound(id);
   JsonWriter w;
-  WritePost(w, id, title);
+  WritePost(w, id, rows[0].Get<std::string_view>("title"));
   return HttpResponse::Json(200, w.Take());
 }
 
 }  // namespace
 
 void AddRoutes(Service& service) {
-  Database& db = service.db();
-  db.PrepareWithEvent(kInsertPost, "INSERT INTO posts (id, title) VALUES ($1, $2)", 2);
-  auto& routes = service.routes();
+  Database& db = service.Db();
+  auto& routes = service.Routes();
   const auto create = service.Idempotent([&db](const HttpRequest& r) { return CreatePost(db, r); });
   routes.Add("POST", "/posts", create);
   routes.Add("POST", "/posts/create", create);

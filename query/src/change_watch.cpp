@@ -1,122 +1,34 @@
 #include "change_watch.hpp"
 
-#include <poll.h>
-
-#include <algorithm>
-#include <cerrno>
-#include <chrono>
-#include <memory>
-
-#include <libpq-fe.h>
-
 #include "common/log.hpp"
 
 namespace blog::query {
-namespace {
 
-using namespace std::chrono_literals;
-
-constexpr auto kPollInterval = 200ms;  // how soon a stop is noticed
-constexpr auto kPingInterval = 5s;     // how soon a silently dead connection is noticed
-constexpr auto kRetryMin = 250ms;
-constexpr auto kRetryMax = 5s;
-
-struct PgConnDeleter {
-  void operator()(PGconn* conn) const { PQfinish(conn); }
-};
-using PgConn = std::unique_ptr<PGconn, PgConnDeleter>;
-
-// Opens a connection whose failures surface within seconds, not at the kernel's TCP timeouts.
-PgConn Connect(const std::string& url) {
-  const char* keys[] = {"dbname",           "connect_timeout",     "keepalives_idle",
-                        "keepalives_interval", "keepalives_count", "tcp_user_timeout",
-                        "application_name", nullptr};
-  const char* values[] = {url.c_str(), "5", "5", "2", "2", "10000", "query-change-watch", nullptr};
-  PgConn conn(PQconnectdbParams(keys, values, /*expand_dbname=*/1));
-  // Server notices ("terminating connection ...") would go to stderr; losses are logged above.
-  PQsetNoticeProcessor(conn.get(), [](void*, const char*) {}, nullptr);
-  return conn;
+ChangeWatch::ChangeWatch(const std::string& database_url, ReadCache& cache) : cache_(cache) {
+  watch_ = std::make_unique<NotificationWatch>(
+      database_url, kChangeChannel, "query-change-watch",
+      NotificationWatch::Observer{
+          .listening =
+              [this] {
+                // Changes made before the LISTEN were never seen: start from an empty cache.
+                cache_.SetActive(true);
+                outage_reported_ = false;
+                log::Info("read cache on: watching the read model for changes");
+              },
+          .notified = [this] { cache_.Invalidate(); },
+          .lost =
+              [this](const std::string& error) {
+                cache_.SetActive(false);
+                if (outage_reported_) return;
+                outage_reported_ = true;
+                log::Warn("read cache off: cannot watch the read model for changes",
+                          {{"error", error}});
+              }});
 }
-
-std::string ErrorOf(PGconn* conn) {
-  std::string text = PQerrorMessage(conn);
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
-  return text.empty() ? "connection lost" : text;
-}
-
-// Runs `sql` and tells whether it succeeded.
-bool Exec(PGconn* conn, const char* sql) {
-  PGresult* result = PQexec(conn, sql);
-  const bool ok = PQresultStatus(result) == PGRES_COMMAND_OK ||
-                  PQresultStatus(result) == PGRES_TUPLES_OK;
-  PQclear(result);
-  return ok;
-}
-
-}  // namespace
-
-ChangeWatch::ChangeWatch(std::string database_url, ReadCache& cache)
-    : url_(std::move(database_url)), cache_(cache), thread_([this] { Run(); }) {}
 
 ChangeWatch::~ChangeWatch() {
-  {
-    std::lock_guard lock(mutex_);
-    stop_.store(true, std::memory_order_release);
-  }
-  woken_.notify_all();
-  thread_.join();
+  watch_.reset();
   cache_.SetActive(false);
-}
-
-void ChangeWatch::Run() {
-  std::chrono::milliseconds retry = kRetryMin;
-  bool report = true;  // an outage is logged once, not at every retry
-  while (!Stopping()) {
-    bool listened = false;
-    const std::string error = ListenOnce(listened);
-    cache_.SetActive(false);
-    if (Stopping()) break;
-    if (listened) {
-      retry = kRetryMin;
-      report = true;
-    }
-    if (report) log::Warn("read cache off: cannot watch the read model for changes", {{"error", error}});
-    report = false;
-    std::unique_lock lock(mutex_);
-    woken_.wait_for(lock, retry, [this] { return Stopping(); });
-    retry = std::min<std::chrono::milliseconds>(retry * 2, kRetryMax);
-  }
-}
-
-std::string ChangeWatch::ListenOnce(bool& listened) {
-  PgConn conn = Connect(url_);
-  if (PQstatus(conn.get()) != CONNECTION_OK) return ErrorOf(conn.get());
-  if (!Exec(conn.get(), (std::string("LISTEN ") + kChangeChannel).c_str())) {
-    return ErrorOf(conn.get());
-  }
-  // Changes made before the LISTEN were never seen: start from an empty cache.
-  cache_.SetActive(true);
-  listened = true;
-  log::Info("read cache on: watching the read model for changes");
-  auto last_ping = std::chrono::steady_clock::now();
-  while (!Stopping()) {
-    pollfd fd{PQsocket(conn.get()), POLLIN, 0};
-    const int ready = poll(&fd, 1, static_cast<int>(kPollInterval.count()));
-    if (ready < 0 && errno != EINTR) return "poll failed";
-    if (ready > 0 && PQconsumeInput(conn.get()) == 0) return ErrorOf(conn.get());
-    bool changed = false;
-    while (PGnotify* note = PQnotifies(conn.get())) {
-      changed = true;
-      PQfreemem(note);
-    }
-    if (changed) cache_.Invalidate();
-    if (std::chrono::steady_clock::now() - last_ping >= kPingInterval) {
-      if (!Exec(conn.get(), "SELECT 1")) return ErrorOf(conn.get());
-      last_ping = std::chrono::steady_clock::now();
-    }
-    if (PQstatus(conn.get()) != CONNECTION_OK) return ErrorOf(conn.get());
-  }
-  return {};
 }
 
 }  // namespace blog::query

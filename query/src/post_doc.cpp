@@ -11,7 +11,7 @@ constexpr std::string_view kCommentSql =
 
 std::string PostDocSql(std::string_view id_sql, std::string_view title_sql, DocLimit limit) {
   const std::string id(id_sql);
-  const std::string head = R"sql('{"id":"' || )sql" + id +
+  const std::string head = "'" + std::string(kDocIdPrefix) + "' || " + id +
                            R"sql( || '","title":' || query_json_string()sql" +
                            std::string(title_sql) + R"sql() || ',"comments":[')sql";
   const std::string whole =

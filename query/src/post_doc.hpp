@@ -18,6 +18,12 @@ namespace blog::query {
 
 inline constexpr int kMaxStoredComments = 100;
 
+// Every document starts with kDocIdPrefix and then the post's id as PostgreSQL prints a uuid (36
+// characters, lower case), so readers take a post's id from a document by position.
+inline constexpr std::string_view kDocIdPrefix = R"({"id":")";
+inline constexpr std::size_t kDocIdOffset = kDocIdPrefix.size();
+inline constexpr std::size_t kUuidLength = 36;
+
 enum class DocLimit { kCapped, kUncapped };
 
 // An SQL expression (text) for the document of post `id_sql` (a uuid expression) titled

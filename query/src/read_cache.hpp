@@ -3,10 +3,10 @@
 //
 // Correctness rests on two rules. Any commit to the read model, by any replica or tool, ends in
 // Invalidate (ChangeWatch, change_watch.hpp, turns PostgreSQL's notification into the call).
-// A reader takes Generation() before it queries the database and hands it to Store: an answer
-// read before an invalidation that has already happened is refused, so a stale answer is never
-// kept. While changes cannot be observed (no notification connection) the cache is inactive:
-// Find finds nothing and Store keeps nothing. Thread-safe.
+// A reader takes Generation() before it queries the database and hands it to Store (FindOrRead
+// does both): an answer read before an invalidation that has already happened is refused, so a
+// stale answer is never kept. While changes cannot be observed (no notification connection) the
+// cache is inactive: Find finds nothing and Store keeps nothing. Thread-safe.
 #pragma once
 
 #include <atomic>
@@ -34,6 +34,19 @@ class ReadCache {
   explicit ReadCache(std::size_t capacity_bytes);
 
   std::shared_ptr<const CachedRead> Find(const std::string& key);
+
+  // The answer under `key`, or else `read()`'s, kept for the next request. The generation is
+  // taken BEFORE `read` queries the database, so that its answer is refused by Store when the
+  // read model changed meanwhile.
+  template <typename Read>
+  std::shared_ptr<const CachedRead> FindOrRead(const std::string& key, Read&& read) {
+    if (auto hit = Find(key)) return hit;
+    const std::uint64_t generation = Generation();
+    auto fresh = std::make_shared<const CachedRead>(read());
+    Store(key, fresh, generation);
+    return fresh;
+  }
+
   std::uint64_t Generation() const { return generation_.load(std::memory_order_acquire); }
   // Keeps `value` under `key` unless the cache was invalidated (or made inactive) after
   // `generation` was read, or the value alone exceeds the capacity.

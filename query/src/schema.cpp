@@ -1,6 +1,6 @@
-// The read model's tables. A change is a new migration: never edit an applied one.
+#include "schema.hpp"
+
 #include "post_doc.hpp"
-#include "query.hpp"
 
 namespace blog::query {
 namespace {

@@ -6,6 +6,8 @@
 
 #include <rapidjson/document.h>
 
+#include "common/ascii.hpp"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -17,12 +19,6 @@ namespace blog::test::corpus {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-std::string Lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return text;
-}
 
 // Parses the responses in `raw`, skipping interim 1xx ones. True once a final response is
 // complete: its Content-Length is read, its last chunk arrived, or (neither) the server closed.
@@ -44,7 +40,7 @@ bool ParseResponse(const std::string& raw, bool closed, Exchange& out) {
         std::string value = raw.substr(colon + 1, eol - colon - 1);
         value.erase(0, value.find_first_not_of(" \t"));
         value.erase(value.find_last_not_of(" \t") + 1);
-        headers[Lower(raw.substr(line, colon - line))] = value;
+        headers[AsciiLower(raw.substr(line, colon - line))] = value;
       }
       line = eol + 2;
     }
@@ -58,7 +54,7 @@ bool ParseResponse(const std::string& raw, bool closed, Exchange& out) {
       const auto length = std::stoull("0" + headers["content-length"]);
       complete = rest.size() >= length;
       out.body = rest.substr(0, std::min<std::size_t>(rest.size(), length));
-    } else if (Lower(headers["transfer-encoding"]).find("chunked") != std::string::npos) {
+    } else if (AsciiLower(headers["transfer-encoding"]).find("chunked") != std::string::npos) {
       complete = complete || rest.find("0\r\n\r\n") != std::string::npos;
       out.body = rest;  // error bodies are never chunked by our server; kept for the report
     } else {
@@ -137,7 +133,7 @@ HeldConnection::~HeldConnection() {
 }
 
 std::string ErrorBodyProblem(const std::string& content_type, const std::string& body) {
-  if (Lower(content_type).rfind("application/json", 0) != 0) {
+  if (AsciiLower(content_type).rfind("application/json", 0) != 0) {
     return "content type '" + content_type + "' is not application/json";
   }
   rapidjson::Document doc;

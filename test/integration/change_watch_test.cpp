@@ -11,8 +11,8 @@
 #include "common/database.hpp"
 #include "common/ids.hpp"
 #include "harness.hpp"
-#include "query.hpp"
 #include "read_cache.hpp"
+#include "schema.hpp"
 
 using namespace blog;
 using query::CachedRead;
@@ -28,7 +28,7 @@ bool Keeps(ReadCache& cache) {
 }
 
 void Exec(Database& db, const std::string& sql) {
-  db.Transact([&](Tx& tx) { tx.Sql().exec(sql); });
+  db.Transact([&](Tx& tx) { tx.ExecScript(sql); });
 }
 
 // A migrated read model and a cache watching it.

@@ -23,6 +23,9 @@ using test::Eventually;
 
 namespace {
 
+const Statement kRecordSeen{"test_record_seen",
+                            "INSERT INTO seen (event_id, post_id, title) VALUES ($1, $2, $3)"};
+
 // Records every PostCreated it applies in table `seen`; fails its first `failures` calls.
 class RecordingListener final : public Listener<PostCreated> {
  public:
@@ -31,8 +34,7 @@ class RecordingListener final : public Listener<PostCreated> {
   void OnMessage(const PostCreated& event, Tx& tx) override {
     ++calls;
     if (failures_left_.fetch_sub(1) > 0) throw std::runtime_error("flaky handler");
-    tx.Sql().exec_params("INSERT INTO seen (event_id, post_id, title) VALUES ($1, $2, $3)",
-                         tx.Incoming()->meta.id, event.id, event.title);
+    tx.Exec(kRecordSeen, tx.Incoming()->meta.id, event.id, event.title);
   }
   std::atomic<int> calls{0};
 
@@ -64,7 +66,7 @@ struct Fixture : test::Servers {
 
   int Count(const std::string& sql) {
     int n = 0;
-    db.Transact([&](Tx& tx) { n = tx.Sql().exec(sql)[0][0].as<int>(); });
+    db.Transact([&](Tx& tx) { n = tx.ExecScript(sql)[0].Get<int>("count"); });
     return n;
   }
   int Seen() { return Count("SELECT count(*) FROM seen"); }
@@ -101,7 +103,7 @@ class BatchingListener final : public Listener<PostCreated> {
     largest_batch = std::max(largest_batch.load(), batch.size());
     for (const auto& [id, title] : batch) {
       if (title == "poison") throw std::runtime_error("poison in the batch");
-      tx.Sql().exec_params("INSERT INTO seen (event_id, title) VALUES ($1, $2)", id, title);
+      tx.Exec(kRecordSeen, id, std::nullopt, title);
     }
   }
   std::vector<std::pair<std::string, std::string>> pending_;
@@ -259,9 +261,8 @@ TEST_CASE("migrations run once and report a brand-new database", "[integration]"
   int versions = 0;
   db.Transact([&](Tx& tx) {
     versions =
-        tx.Sql()
-            .exec("SELECT count(*) FROM blog_schema_migrations WHERE component = 'svc'")[0][0]
-            .as<int>();
+        tx.ExecScript("SELECT count(*) FROM blog_schema_migrations WHERE component = 'svc'")[0]
+            .Get<int>("count");
   });
   CHECK(versions == 2);
 }

@@ -58,6 +58,10 @@ class Rendezvous {
   int arrived_ = 0;
 };
 
+const Statement kInsert{"items_insert", "INSERT INTO items (id, title) VALUES ($1, $2)"};
+const Statement kInsertWithEvent = Database::WithEvent(
+    "items_insert_with_event", "INSERT INTO items (id, title) VALUES ($1, $2)", 2);
+
 // One replica of a small create service: POST /items {title} -> 201 {id,title} with a Location
 // header, the row and a PostCreated in the outbox; POST /items/tx the same through Transact.
 class Replica {
@@ -65,17 +69,15 @@ class Replica {
   Replica(const std::string& url, std::chrono::milliseconds ttl = 24h)
       : db_(url, 4, "/test"), idempotency_(db_, ttl) {
     db_.Migrate("test", kMigrations);
-    db_.PrepareWithEvent("items_insert", "INSERT INTO items (id, title) VALUES ($1, $2)", 2);
     router_.Add("POST", "/items", idempotency_.Wrap([this](const HttpRequest& r) {
       return Create(r, [&](const PostCreated& item) {
-        db_.ExecWithEvent("items_insert", {item.id, item.title}, item);
+        db_.ExecWithEvent(kInsertWithEvent, item, item.id, item.title);
       });
     }));
     router_.Add("POST", "/items/tx", idempotency_.Wrap([this](const HttpRequest& r) {
       return Create(r, [&](const PostCreated& item) {
         db_.Transact([&](Tx& tx) {
-          tx.Sql().exec_params("INSERT INTO items (id, title) VALUES ($1, $2)", item.id,
-                               item.title);
+          tx.Exec(kInsert, item.id, item.title);
           tx.Publish(item);
         });
       });
@@ -129,7 +131,7 @@ struct Fixture {
 
   int Count(const std::string& sql) {
     int n = 0;
-    replica.db().Transact([&](Tx& tx) { n = tx.Sql().exec(sql)[0][0].as<int>(); });
+    replica.db().Transact([&](Tx& tx) { n = tx.ExecScript(sql)[0].Get<int>("count"); });
     return n;
   }
   int Items() { return Count("SELECT count(*) FROM items"); }
@@ -257,7 +259,7 @@ TEST_CASE("a key lives IDEMPOTENCY_TTL_MS; then it is free again and later write
 
   // Both keys reach the end of their life.
   f.replica.db().Transact([](Tx& tx) {
-    tx.Sql().exec("UPDATE blog_idempotency SET expires_at = now() - interval '1 second'");
+    tx.ExecScript("UPDATE blog_idempotency SET expires_at = now() - interval '1 second'");
   });
   const auto after = f.replica.Post("Once", "old");
   REQUIRE(after.status == 201);

@@ -46,7 +46,7 @@ std::string Refusal(const NatsSettings& settings) {
     NatsClient client(settings);
     return "";
   } catch (const ConfigError& e) {
-    return e.field() + ": " + e.what();
+    return e.Field() + ": " + e.what();
   }
 }
 

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include <catch2/catch.hpp>
+#include <pqxx/pqxx>
 
 #include "common/codec.hpp"
 #include "common/dead_letter.hpp"
@@ -13,7 +14,9 @@
 
 #include "comments.hpp"
 #include "harness.hpp"
-#include "query.hpp"
+#include "projection_listener.hpp"
+#include "rebuild.hpp"
+#include "schema.hpp"
 
 using namespace blog;
 using namespace std::chrono_literals;
@@ -73,8 +76,11 @@ struct Node : test::Servers {
   std::string Rows(const std::string& sql) {
     std::string out;
     db.Transact([&](Tx& tx) {
-      for (const auto& row : tx.Sql().exec(sql)) {
-        for (const auto& field : row) out += std::string(field.c_str()) + "|";
+      const blog::Rows rows = tx.ExecScript(sql);
+      for (const Row& row : rows) {
+        for (const auto column : rows.Columns()) {
+          out += std::string(row.Get<std::optional<std::string_view>>(column).value_or("")) + "|";
+        }
         out += "\n";
       }
     });
@@ -159,14 +165,15 @@ struct ModerationRun {
 ModerationRun ApplyModeration(const std::vector<Stored>& decisions, std::size_t unique,
                               const std::vector<CommentModerated>& seeds) {
   Node node(comments::Migrations(), "comments");
+  const Statement seed_post{"test_seed_post",
+                            "INSERT INTO known_posts (id) VALUES ($1) ON CONFLICT DO NOTHING"};
+  const Statement seed_comment{"test_seed_comment",
+                               "INSERT INTO comments (id, post_id, content, status, version) "
+                               "VALUES ($1, $2, $3, 'pending', 0)"};
   node.db.Transact([&](Tx& tx) {
     for (const auto& c : seeds) {
-      tx.Sql().exec_params("INSERT INTO known_posts (id) VALUES ($1) ON CONFLICT DO NOTHING",
-                           c.post_id);
-      tx.Sql().exec_params(
-          "INSERT INTO comments (id, post_id, content, status, version) VALUES ($1, $2, $3, "
-          "'pending', 0)",
-          c.id, c.post_id, c.content);
+      tx.Exec(seed_post, c.post_id);
+      tx.Exec(seed_comment, c.id, c.post_id, c.content);
     }
   });
   comments::CommentModeratedListener listener(node.context);

@@ -1,14 +1,19 @@
 // The query read model's stored documents (posts.doc) are the exact bodies GET /posts/{id}
 // built with the JSON writer before they were stored, for any text, through the live path, a
 // set-based batch and the migration that added them.
+#include <cctype>
+
 #include <catch2/catch.hpp>
 
+#include "common/ascii.hpp"
 #include "common/ids.hpp"
 #include "common/json.hpp"
 
 #include "harness.hpp"
 #include "post_doc.hpp"
-#include "query.hpp"
+#include "post_reads.hpp"
+#include "projection.hpp"
+#include "schema.hpp"
 
 using namespace blog;
 
@@ -38,19 +43,17 @@ std::string ExpectedBody(const std::string& id, const std::string& title,
 
 std::string StoredDoc(Database& db, const std::string& id) {
   std::string doc = "(none)";
+  const Statement stored_doc{"test_stored_doc", "SELECT doc FROM posts WHERE id = $1"};
   db.Transact([&](Tx& tx) {
-    const auto rows = tx.Sql().exec_params("SELECT doc FROM posts WHERE id = $1", id);
-    if (!rows.empty()) doc = rows[0][0].is_null() ? "(null)" : rows[0][0].c_str();
+    const Rows rows = tx.Exec(stored_doc, id);
+    if (!rows.empty()) doc = rows[0].Get<std::optional<std::string>>("doc").value_or("(null)");
   });
   return doc;
 }
 
 // A read model of the test's own, ready for Apply and ApplyAll.
 struct QueryModel {
-  QueryModel() {
-    db.Migrate("query", query::Migrations());
-    query::PrepareProjection(db);
-  }
+  QueryModel() { db.Migrate("query", query::Migrations()); }
   test::TempDatabase pg;
   Database db{pg.url(), 2, "/test"};
 };
@@ -72,7 +75,7 @@ TEST_CASE("the query projection stores each post's body exactly as the JSON writ
       CommentCreated{first.id, post, "old", CommentStatus::kPending, 0},
   };
   std::uint64_t seq = 10;
-  for (const auto& e : events) db.Transact([&](Tx& tx) { query::Apply(tx.Sql(), e, seq--); });
+  for (const auto& e : events) db.Transact([&](Tx& tx) { query::Apply(tx, e, seq--); });
   CHECK(StoredDoc(db, post) == ExpectedBody(post, kTricky, {first, second}));
 
   // The same history as one batch, in stream order.
@@ -85,7 +88,7 @@ TEST_CASE("the query projection stores each post's body exactly as the JSON writ
   }
   std::vector<query::SequencedEvent> sequenced;
   for (std::size_t i = 0; i < batch.size(); ++i) sequenced.push_back({&batch[i], 100 + i});
-  db.Transact([&](Tx& tx) { query::ApplyAll(tx.Sql(), sequenced); });
+  db.Transact([&](Tx& tx) { query::ApplyAll(tx, sequenced); });
   const auto& c1 = std::get<CommentUpdated>(batch[2]);
   const auto& c2 = std::get<CommentUpdated>(batch[4]);
   CHECK(StoredDoc(db, batch_post) ==
@@ -104,10 +107,10 @@ TEST_CASE("a post with more comments than the query model stores keeps no docume
   }
   std::vector<query::SequencedEvent> sequenced;
   for (std::size_t i = 0; i < events.size(); ++i) sequenced.push_back({&events[i], 1 + i});
-  db.Transact([&](Tx& tx) { query::ApplyAll(tx.Sql(), sequenced); });
+  db.Transact([&](Tx& tx) { query::ApplyAll(tx, sequenced); });
   CHECK(StoredDoc(db, post).rfind(R"({"id":")", 0) == 0);
   const AnyEvent one_more = CommentCreated{NewUuid(), post, "c", CommentStatus::kPending, 0};
-  db.Transact([&](Tx& tx) { query::Apply(tx.Sql(), one_more, 1000); });
+  db.Transact([&](Tx& tx) { query::Apply(tx, one_more, 1000); });
   CHECK(StoredDoc(db, post) == "(null)");
 }
 
@@ -119,12 +122,42 @@ TEST_CASE("the query migration that adds documents renders the existing posts",
   db.Migrate("query", before);
   const std::string post = NewUuid();
   const Comment c{NewUuid(), kTricky, "approved"};
+  const Statement insert_post{
+      "test_insert_post",
+      "INSERT INTO posts (id, title, version, created_seq) VALUES ($1, $2, 0, 1)"};
+  const Statement insert_comment{"test_insert_comment",
+                                 "INSERT INTO comments VALUES ($1, $2, $3, 'approved', 1, 2)"};
   db.Transact([&](Tx& tx) {
-    tx.Sql().exec_params(
-        "INSERT INTO posts (id, title, version, created_seq) VALUES ($1, $2, 0, 1)", post, kTricky);
-    tx.Sql().exec_params("INSERT INTO comments VALUES ($1, $2, $3, 'approved', 1, 2)", c.id, post,
-                         c.content);
+    tx.Exec(insert_post, post, kTricky);
+    tx.Exec(insert_comment, c.id, post, c.content);
   });
   db.Migrate("query", query::Migrations());
   CHECK(StoredDoc(db, post) == ExpectedBody(post, kTricky, {c}));
+}
+
+TEST_CASE("a post's id is where the query routes slice it, stored or rendered on read",
+          "[integration][query]") {
+  QueryModel model;
+  Database& db = model.db;
+  std::string spelled = NewUuid();  // the event may spell the id in upper case
+  for (auto& c : spelled) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  const std::string stored = AsciiLower(spelled);
+  const std::string busy = NewUuid();  // too many comments for a stored document
+  std::vector<AnyEvent> events = {PostCreated{spelled, kTricky, 0}, PostCreated{busy, "busy", 0}};
+  for (int i = 0; i <= query::kMaxStoredComments; ++i) {
+    events.push_back(CommentCreated{NewUuid(), busy, "c", CommentStatus::kPending, 0});
+  }
+  std::vector<query::SequencedEvent> sequenced;
+  for (std::size_t i = 0; i < events.size(); ++i) sequenced.push_back({&events[i], 1 + i});
+  db.Transact([&](Tx& tx) { query::ApplyAll(tx, sequenced); });
+  REQUIRE(StoredDoc(db, busy) == "(null)");
+
+  const auto one = query::ReadPost(db, stored);
+  CHECK(one.body.substr(query::kDocIdOffset, query::kUuidLength) == stored);
+  const auto rendered = query::ReadPost(db, busy);
+  CHECK(rendered.body.substr(query::kDocIdOffset, query::kUuidLength) == busy);
+  const auto list = query::ReadPostList(db, INT64_MAX, 10);
+  CHECK(list.body ==
+        "{\"" + busy + "\":" + rendered.body + ",\"" + stored + "\":" + one.body + "}");
+  CHECK(list.etag != one.etag);
 }

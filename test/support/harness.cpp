@@ -8,6 +8,7 @@
 
 #include <pqxx/pqxx>
 
+#include "common/ascii.hpp"
 #include "common/ids.hpp"
 
 #include <arpa/inet.h>
@@ -216,8 +217,7 @@ HttpResult Http(int port, const std::string& method, const std::string& target,
     // Stop once the declared body is complete (the server may keep the connection open).
     const auto end = raw.find("\r\n\r\n");
     if (end != std::string::npos) {
-      std::string lower = raw.substr(0, end);
-      for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      const std::string lower = AsciiLower(raw.substr(0, end));
       const auto cl = lower.find("content-length:");
       if (cl != std::string::npos && raw.size() >= end + 4 + std::stoul(lower.substr(cl + 15))) {
         break;
@@ -234,8 +234,7 @@ HttpResult Http(int port, const std::string& method, const std::string& target,
   while (std::getline(head, line)) {
     const auto colon = line.find(':');
     if (colon == std::string::npos) continue;
-    std::string name = line.substr(0, colon);
-    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const std::string name = AsciiLower(line.substr(0, colon));
     std::string value = line.substr(colon + 1);
     while (!value.empty() && (value.front() == ' ')) value.erase(0, 1);
     while (!value.empty() && (value.back() == '\r' || value.back() == ' ')) value.pop_back();

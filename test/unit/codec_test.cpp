@@ -20,7 +20,7 @@ std::string FieldOfDecodeError(const std::string& bytes) {
   try {
     DecodeEvent(bytes);
   } catch (const DecodeError& e) {
-    return e.field();
+    return e.Field();
   }
   return "<decoded>";
 }

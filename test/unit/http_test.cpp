@@ -157,7 +157,7 @@ TEST_CASE("query integers are validated with the parameter named", "[http]") {
     QueryInt(r, "limit", 100, 1, 1000);
     FAIL("accepted 10x");
   } catch (const ValidationError& e) {
-    CHECK(e.field() == "limit");
+    CHECK(e.Field() == "limit");
   }
   r.query["limit"] = "1000";
   CHECK(QueryInt(r, "limit", 100, 1, 1000) == 1000);

@@ -55,7 +55,7 @@ TEST_CASE("a malformed Idempotency-Key is a validation error naming the header",
       FAIL("accepted");
     } catch (const ValidationError& e) {
       CHECK_THAT(e.what(), Catch::Contains(why));
-      CHECK(e.field() == "idempotency-key");
+      CHECK(e.Field() == "idempotency-key");
     }
   }
 }

@@ -36,8 +36,8 @@ std::string RefusedSetting(const std::vector<std::string>& urls) {
     return "";
   } catch (const ConfigError& e) {
     INFO(e.what());
-    CHECK(std::string(e.what()).find(e.field()) != std::string::npos);
-    return e.field();
+    CHECK(std::string(e.what()).find(e.Field()) != std::string::npos);
+    return e.Field();
   }
 }
 
@@ -109,7 +109,7 @@ TEST_CASE("a NATS_TLS_CA file that holds no certificate stops the client from be
     NatsClient client(settings);
     FAIL("the client was built with a CA file that holds no certificate");
   } catch (const ConfigError& e) {
-    CHECK(e.field() == "NATS_TLS_CA");
+    CHECK(e.Field() == "NATS_TLS_CA");
     CHECK(std::string(e.what()).find("/tmp/blog-tls-config-test.pem") != std::string::npos);
   }
 }

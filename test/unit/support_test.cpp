@@ -50,7 +50,7 @@ TEST_CASE("an invalid setting names its environment variable", "[config]") {
     Config::FromEnv("posts", 4000);
     FAIL("accepted PORT=80a");
   } catch (const ConfigError& e) {
-    CHECK(e.field() == "PORT");
+    CHECK(e.Field() == "PORT");
   }
   setenv("PORT", "4100", 1);
   setenv("STREAM_STORAGE", "tape", 1);

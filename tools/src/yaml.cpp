@@ -7,6 +7,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "common/ascii.hpp"
+
 namespace blog::ctl {
 namespace {
 
@@ -26,9 +28,7 @@ bool Plain(std::string_view s) {
            c == '/' || c == '$' || c == '+';
   });
   if (!simple) return false;
-  std::string lower(s);
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const std::string lower = AsciiLower(s);
   for (const char* special : {"true", "false", "null", "yes", "no", "on", "off", "y", "n"}) {
     if (lower == special) return false;
   }

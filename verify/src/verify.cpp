@@ -1,6 +1,6 @@
 #include "verify.hpp"
 
-#include <pqxx/pqxx>
+#include "common/database.hpp"
 
 namespace blog::verify {
 
@@ -44,32 +44,40 @@ std::vector<Difference> Compare(const Snapshot& truth, const Snapshot& model, bo
 
 namespace {
 
-template <typename Fn>
-void Query(const std::string& url, const std::string& sql, Fn&& each_row) {
-  pqxx::connection conn(url);
-  pqxx::read_transaction tx(conn);
-  for (const auto& row : tx.exec(sql)) each_row(row);
+const Statement kTruthPosts{"verify_truth_posts", "SELECT id, title FROM posts"};
+const Statement kModelPosts{"verify_model_posts",
+                            "SELECT id, title FROM posts WHERE title IS NOT NULL"};
+const Statement kComments{"verify_comments", "SELECT id, post_id, content, status FROM comments"};
+
+void LoadPosts(Database& db, const Statement& statement, Snapshot& s) {
+  for (const Row& r : db.Read(statement)) {
+    s.posts[r.Get<std::string>("id")] = {r.Get<std::string>("title")};
+  }
+}
+
+void LoadComments(Database& db, Snapshot& s) {
+  for (const Row& r : db.Read(kComments)) {
+    s.comments[r.Get<std::string>("id")] = {
+        r.Get<std::string>("post_id"), r.Get<std::string>("content"), r.Get<std::string>("status")};
+  }
 }
 
 }  // namespace
 
 Snapshot LoadTruth(const std::string& posts_url, const std::string& comments_url) {
   Snapshot s;
-  Query(posts_url, "SELECT id, title FROM posts",
-        [&](const pqxx::row& r) { s.posts[r[0].c_str()] = {r[1].c_str()}; });
-  Query(comments_url, "SELECT id, post_id, content, status FROM comments", [&](const pqxx::row& r) {
-    s.comments[r[0].c_str()] = {r[1].c_str(), r[2].c_str(), r[3].c_str()};
-  });
+  Database posts(posts_url, 1, "/verify");
+  LoadPosts(posts, kTruthPosts, s);
+  Database comments(comments_url, 1, "/verify");
+  LoadComments(comments, s);
   return s;
 }
 
 Snapshot LoadReadModel(const std::string& query_url) {
   Snapshot s;
-  Query(query_url, "SELECT id, title FROM posts WHERE title IS NOT NULL",
-        [&](const pqxx::row& r) { s.posts[r[0].c_str()] = {r[1].c_str()}; });
-  Query(query_url, "SELECT id, post_id, content, status FROM comments", [&](const pqxx::row& r) {
-    s.comments[r[0].c_str()] = {r[1].c_str(), r[2].c_str(), r[3].c_str()};
-  });
+  Database query(query_url, 1, "/verify");
+  LoadPosts(query, kModelPosts, s);
+  LoadComments(query, s);
   return s;
 }
 

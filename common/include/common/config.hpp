@@ -11,7 +11,7 @@
 
 namespace blog {
 
-// Raw accessors, for service-specific settings.
+// Raw accessors, for settings of programs other than the services (tools, the checker).
 std::string EnvString(std::string_view name, std::string_view fallback);
 std::int64_t EnvInt(std::string_view name, std::int64_t fallback, std::int64_t min,
                     std::int64_t max);
@@ -68,6 +68,11 @@ struct Config {
   std::chrono::milliseconds shutdown_delay;    // SHUTDOWN_DELAY_MS: readiness down before closing
   std::chrono::milliseconds shutdown_timeout;  // SHUTDOWN_TIMEOUT_MS: bound on the whole drain
   std::chrono::milliseconds idempotency_ttl;   // IDEMPOTENCY_TTL_MS: life of an Idempotency-Key
+
+  // The settings of one service each, read here too so that every variable has one place.
+  std::chrono::milliseconds post_wait;    // POST_WAIT_MS (comments): wait for an unseen post
+  std::vector<std::string> banned_words;  // BANNED_WORDS (moderation), comma-separated
+  std::size_t query_cache_bytes;          // QUERY_CACHE_MB (query): read cache size, 0 = off
 
   // Reads every setting for `service`; `default_port` applies when PORT is unset.
   static Config FromEnv(std::string_view service, int default_port);

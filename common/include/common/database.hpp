@@ -1,14 +1,17 @@
-// PostgreSQL access for one service: a connection pool, versioned migrations and transactions.
+// PostgreSQL access for one service: a connection pool, versioned migrations, transactions and
+// single-statement reads and writes. Statements are declared once (statement.hpp), rows are read
+// by column name (rows.hpp); nothing of the PostgreSQL client library shows here.
 //
 // Connections are opened lazily up to `pool_size` and reused; a connection found broken is
 // dropped and replaced on the next use, so the service recovers by itself when PostgreSQL comes
 // back. While PostgreSQL cannot be reached, every call throws UnavailableError (HTTP 503,
-// message retried later) after at most the connect timeout: nothing hangs. Thread-safe.
+// message retried later) after at most the connect timeout: nothing hangs. A statement refused
+// by PostgreSQL throws SqlError, a transaction aborted for a serialization failure or deadlock
+// TransactionConflictError (both errors.hpp). Thread-safe.
 #pragma once
 
-#include <chrono>
-#include <condition_variable>
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -16,6 +19,9 @@
 #include <utility>
 #include <vector>
 
+#include "common/events.hpp"
+#include "common/rows.hpp"
+#include "common/statement.hpp"
 #include "common/tx.hpp"
 
 namespace blog {
@@ -25,6 +31,8 @@ struct Migration {
   int version;
   std::string_view sql;
 };
+
+class ConnectionPool;  // internal to common/ (common/src/pool.hpp)
 
 class Database {
  public:
@@ -49,26 +57,38 @@ class Database {
   // request's one transaction instead, which commits with the stored answer.
   void Transact(const std::function<void(Tx&)>& work, const IncomingEvent* incoming = nullptr);
 
-  // The transactional outbox in one round trip, for a change that is one statement. Registers
-  // `name` (see Prepare) as `change`, whose parameters are $1..$`params`, followed by the
-  // insertion of an outbox row from the four parameters after them; run it with ExecWithEvent.
-  void PrepareWithEvent(std::string name, std::string_view change, int params);
+  // Runs `statement` alone on a pooled connection, outside any transaction: one round trip.
+  // For reads, whose single statement needs no transaction around it. The connection has the
+  // read settings (SetReadSettings) while it runs.
+  template <typename... Args>
+  Rows Read(const Statement& statement, const Args&... args) {
+    return ReadParams(statement, {SqlParam(args)...});
+  }
+
+  // Session settings (name, value), e.g. {"plan_cache_mode", "force_generic_plan"}, that a
+  // connection has whenever it runs Read. Each connection sets them once, on its first Read
+  // after this call, and keeps them (also for its transactions). Call while wiring the service.
+  void SetReadSettings(std::vector<std::pair<std::string, std::string>> settings);
+
+  // The transactional outbox in one round trip, for a change that is one statement: the
+  // statement `name` that runs `change` (parameters $1..$`params`) and inserts the outbox row of
+  // the event from the four parameters after them. Run it with ExecWithEvent.
+  static Statement WithEvent(std::string name, std::string_view change, int params);
 
   // For a statement written by hand to run with ExecWithEvent: the insertion of the event's
   // outbox row from parameters $`first`..$`first`+3, to put in a WITH item; `when` (SQL, may be
   // empty) makes it conditional, e.g. "EXISTS (SELECT 1 FROM inserted)".
   static std::string OutboxInsertSql(int first, std::string_view when = {});
 
-  // Runs prepared `statement` with `params` followed by `event`'s outbox row (event id, subject,
-  // payload, traceparent), as a transaction of its own: the change and its event commit together
-  // or not at all, in one round trip instead of BEGIN, change, outbox insert, COMMIT. Event id,
-  // errors and the outbox observers as with Transact and Tx::Publish. Returns the statement's
-  // rows.
-  pqxx::result ExecWithEvent(const std::string& statement, std::vector<std::string> params,
-                             const AnyEvent& event, std::string event_id = {});
-
-  // Runs `work` on a pooled connection outside any transaction (LISTEN, COPY, admin queries).
-  void WithConnection(const std::function<void(pqxx::connection&)>& work);
+  // Runs `statement` (see WithEvent) with `args` followed by `event`'s outbox row (event id,
+  // subject, payload, traceparent), as a transaction of its own: the change and its event commit
+  // together or not at all, in one round trip instead of BEGIN, change, outbox insert, COMMIT.
+  // The event gets a random id; the outbox observers are notified as with Transact. Returns the
+  // statement's rows.
+  template <typename... Args>
+  Rows ExecWithEvent(const Statement& statement, const AnyEvent& event, const Args&... args) {
+    return ExecWithEventParams(statement, event, {SqlParam(args)...});
+  }
 
   // True when a trivial query succeeds now.
   bool Ping();
@@ -76,32 +96,17 @@ class Database {
   // `observer` runs after every commit that wrote outbox rows (on the committing thread).
   void OnOutboxCommit(std::function<void()> observer);
 
-  // Registers a statement that every pooled connection prepares once, on its first use; run it
-  // with `tx.Sql().exec_prepared(name, args...)`. Saves the parse and plan of each execution.
-  // Registering a name again with the same SQL does nothing; with other SQL it throws.
-  void Prepare(std::string name, std::string sql);
-
  private:
-  class Lease;
+  friend class OutboxRelay;      // reads and deletes outbox rows on the pool's connections
   friend class HeldTransaction;  // joins a request's writes into one transaction
+  Rows ReadParams(const Statement& statement, std::initializer_list<SqlParam> params);
+  Rows ExecWithEventParams(const Statement& statement, const AnyEvent& event,
+                           std::initializer_list<SqlParam> params);
   void NotifyOutboxObservers();
-  // A pooled connection and how many of `statements_` it has registered.
-  struct Pooled {
-    std::unique_ptr<pqxx::connection> conn;
-    std::size_t prepared = 0;
-  };
-  Pooled Acquire();
-  void Release(Pooled pooled);
-  void RegisterStatements(Pooled& pooled);  // caller holds mutex_
 
-  std::string url_;
   std::string source_;
-  int pool_size_;
-  std::mutex mutex_;
-  std::condition_variable available_;
-  std::vector<Pooled> idle_;
-  int open_ = 0;
-  std::vector<std::pair<std::string, std::string>> statements_;  // name, SQL
+  std::unique_ptr<ConnectionPool> pool_;
+  std::mutex observers_mutex_;
   std::vector<std::function<void()>> outbox_observers_;
 };
 

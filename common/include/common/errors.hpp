@@ -12,7 +12,7 @@ class Error : public std::runtime_error {
  public:
   explicit Error(const std::string& message, std::string field = {})
       : std::runtime_error(message), field_(std::move(field)) {}
-  const std::string& field() const { return field_; }
+  const std::string& Field() const { return field_; }
 
  private:
   std::string field_;
@@ -40,6 +40,32 @@ class UnavailableError : public Error {
 
 // A setting from the environment is invalid: the process exits non-zero at start.
 class ConfigError : public Error {
+  using Error::Error;
+};
+
+// PostgreSQL refused a statement (a constraint, a malformed value, a missing table...).
+// `Sqlstate()` is the five-character SQLSTATE code, e.g. "23505" for a unique violation.
+class SqlError : public Error {
+ public:
+  SqlError(const std::string& message, std::string sqlstate)
+      : Error(message), sqlstate_(std::move(sqlstate)) {}
+  const std::string& Sqlstate() const { return sqlstate_; }
+
+ private:
+  std::string sqlstate_;
+};
+
+// PostgreSQL aborted the transaction to resolve a conflict with a concurrent one: a
+// serialization failure or a deadlock (SQLSTATE class 40). Nothing of it was committed, and
+// running the same work again may succeed.
+class TransactionConflictError : public SqlError {
+  using SqlError::SqlError;
+};
+
+// A field of a result read as what it is not: an unknown column, NULL read into a type without
+// an empty value, or text that is not of the type asked for. The message names the column and
+// the statement. A programming error, not bad input.
+class FieldError : public Error {
   using Error::Error;
 };
 

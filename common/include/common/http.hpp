@@ -44,7 +44,7 @@ class HttpError : public Error {
  public:
   HttpError(int status, const std::string& message, std::string field = {})
       : Error(message, std::move(field)), status_(status) {}
-  int status() const { return status_; }
+  int Status() const { return status_; }
 
  private:
   int status_;
@@ -58,6 +58,13 @@ HttpResponse ErrorResponse(int status, std::string_view message, std::string_vie
 // parameter) when it is not an integer within [min, max].
 std::int64_t QueryInt(const HttpRequest& request, std::string_view name, std::int64_t fallback,
                       std::int64_t min, std::int64_t max);
+
+// The id of the post a route such as /posts/{id}/comments names ({id}, its first parameter).
+// An id that is not a UUID names no post: PostNotFound(id) is thrown, as for an unknown one.
+const std::string& PostIdParam(const HttpRequest& request);
+
+// The error every service answers for a post it does not know (404).
+NotFoundError PostNotFound(std::string_view id);
 
 // Maps the exception being handled (call inside a catch block) to its response.
 HttpResponse ResponseForCurrentException();

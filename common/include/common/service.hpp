@@ -21,6 +21,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -39,17 +40,17 @@ class Service {
  public:
   // Prepares the database pool and the NATS connection without waiting for either; Run()
   // waits for them and applies `migrations`.
-  Service(Config config, std::vector<Migration> migrations);
+  Service(blog::Config config, std::vector<Migration> migrations);
   ~Service();
   Service(const Service&) = delete;
   Service& operator=(const Service&) = delete;
   Service(Service&&) = delete;
   Service& operator=(Service&&) = delete;
 
-  const Config& config() const { return config_; }
-  Database& db() { return *db_; }
-  NatsClient& nats() { return *nats_; }
-  Router& routes() { return router_; }
+  const blog::Config& Config() const { return config_; }
+  Database& Db() { return *db_; }
+  NatsClient& Nats() { return *nats_; }
+  Router& Routes() { return router_; }
   // `handler` taking an Idempotency-Key header (idempotency.hpp), keys kept IDEMPOTENCY_TTL_MS.
   HttpHandler Idempotent(HttpHandler handler) { return idempotency_->Wrap(std::move(handler)); }
 
@@ -76,7 +77,7 @@ class Service {
   template <typename Fn>
   bool RetryUntilAvailable(std::string_view what, Fn&& fn);
 
-  Config config_;
+  blog::Config config_;
   std::unique_ptr<Database> db_;
   std::unique_ptr<NatsClient> nats_;
   std::unique_ptr<ListenerContext> context_;
@@ -96,6 +97,36 @@ class Service {
 // listeners, runs it, and turns any start-up error into a log line and a non-zero exit code.
 int RunService(std::string_view name, int default_port, const std::vector<Migration>& migrations,
                const std::function<void(Service&)>& wire);
+
+// What a one-off command of a service works with: the service's configuration, its database
+// (migrated) and NATS (connected, streams ensured).
+struct CommandContext {
+  const blog::Config& config;
+  Database& db;
+  NatsClient& nats;
+};
+
+// A one-off command of a service, run instead of serving (`query rebuild`). `run` writes its
+// progress to stdout and throws on failure.
+struct ServiceCommand {
+  std::string name;     // the program's argument: "rebuild"
+  std::string summary;  // one line for the usage text
+  std::function<void(CommandContext&)> run;
+};
+
+// Boundary for a command: reads the configuration as RunService does, logs warnings only,
+// migrates the database, connects to NATS (at most 10 s) and makes sure of the streams, runs
+// `command`. Returns 0, or 1 after "<name> failed: <error>" on stderr (2 for a bad setting).
+int RunCommand(std::string_view service, int default_port, const std::vector<Migration>& migrations,
+               const ServiceCommand& command);
+
+// Boundary for main() of a service that has commands: no argument, or "serve", runs
+// RunService(...); the name of one of `commands` runs it through RunCommand; --help prints the
+// usage (exit 0), anything else prints it to stderr (exit 2).
+int RunServiceOrCommand(int argc, const char* const* argv, std::string_view name, int default_port,
+                        const std::vector<Migration>& migrations,
+                        const std::function<void(Service&)>& wire,
+                        const std::vector<ServiceCommand>& commands);
 
 // Blocks SIGINT and SIGTERM in the calling thread and every thread it starts later, so that
 // WaitForShutdownSignal() receives them. Call first in main().

@@ -1,18 +1,24 @@
 // A unit of work in the service's own database, with the transactional outbox.
 //
-// Handlers and routes change their tables through Sql() and publish events with Publish(): the
+// Handlers and routes change their tables with Exec() and publish events with Publish(): the
 // event is written to the outbox table in the same transaction, so the change and its event
 // commit together or not at all. The outbox relay (outbox.hpp) publishes it after the commit.
 // A Tx lives only inside Database::Transact and is used by one thread.
+//
+// Errors of Exec: SqlError (the statement was refused), TransactionConflictError (PostgreSQL
+// aborted the transaction: run the work again), UnavailableError (the connection is lost).
+// After any of them the transaction is aborted: let the error leave the work function.
 #pragma once
 
+#include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 
-#include <pqxx/pqxx>
-
 #include "common/codec.hpp"
 #include "common/events.hpp"
+#include "common/rows.hpp"
+#include "common/statement.hpp"
 
 namespace blog {
 
@@ -23,13 +29,23 @@ struct IncomingEvent {
   std::uint64_t stream_sequence = 0;
 };
 
+// Internal to common/: the open transaction behind a Tx (common/src/session.hpp).
+class SqlSession;
+
 class Tx {
  public:
-  Tx(pqxx::work& work, std::string_view source, const IncomingEvent* incoming)
-      : work_(work), source_(source), incoming_(incoming) {}
+  Tx(SqlSession& session, std::string_view source, const IncomingEvent* incoming)
+      : session_(session), source_(source), incoming_(incoming) {}
 
-  // The open transaction, for the service's own tables.
-  pqxx::work& Sql() { return work_; }
+  // Runs `statement` with `args` ($1, $2, ... in order) and returns its rows.
+  template <typename... Args>
+  Rows Exec(const Statement& statement, const Args&... args) {
+    return ExecParams(statement, {SqlParam(args)...});
+  }
+
+  // Runs `sql` as it is: one or more statements without parameters, not prepared (schema
+  // changes, administration, tests). Returns the rows of the last statement.
+  Rows ExecScript(std::string_view sql);
 
   // Writes `event` to the outbox. An empty `event_id` gets a random UUID; pass a DerivedUuid to
   // make a derived event idempotent. Returns the event id.
@@ -41,7 +57,9 @@ class Tx {
   bool Published() const { return published_; }
 
  private:
-  pqxx::work& work_;
+  Rows ExecParams(const Statement& statement, std::initializer_list<SqlParam> params);
+
+  SqlSession& session_;
   std::string_view source_;
   const IncomingEvent* incoming_;
   bool published_ = false;

@@ -1,12 +1,12 @@
-#include "pg_array.hpp"
+#include "common/statement.hpp"
 
-namespace blog::query {
+namespace blog {
 
-void PgArray::Separate() {
+void SqlArray::Separate() {
   if (size_++ > 0) text_ += ',';
 }
 
-void PgArray::Add(std::string_view text) {
+void SqlArray::Add(std::string_view text) {
   Separate();
   text_ += '"';
   for (const char c : text) {
@@ -16,12 +16,12 @@ void PgArray::Add(std::string_view text) {
   text_ += '"';
 }
 
-void PgArray::Add(std::int64_t value) {
+void SqlArray::Add(std::int64_t value) {
   Separate();
   text_ += std::to_string(value);
 }
 
-std::string PgArray::Take() {
+std::string SqlArray::Take() {
   text_ += '}';
   std::string out;
   out.swap(text_);
@@ -30,4 +30,4 @@ std::string PgArray::Take() {
   return out;
 }
 
-}  // namespace blog::query
+}  // namespace blog

@@ -1,0 +1,256 @@
+// The database API of common/ (database.hpp, tx.hpp, rows.hpp, inbox.hpp) against a real
+// PostgreSQL: typed arguments, rows by column name, its errors, reads, the inbox.
+#include "common/database.hpp"
+
+#include <atomic>
+#include <cstdint>
+#include <future>
+#include <latch>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "common/errors.hpp"
+#include "common/inbox.hpp"
+
+#include "harness.hpp"
+
+using namespace blog;
+using Catch::Matchers::Contains;
+
+namespace {
+
+const Statement kTyped{"test_typed",
+                       "SELECT 42::bigint AS n, 7 AS i, 'text' AS s, true AS b, 1.5::float8 AS d, "
+                       "NULL::text AS missing, 3000000000::bigint AS big"};
+
+// A database of the test's own with table t (id int primary key, v int) holding rows 1 and 2.
+struct Table {
+  Table() {
+    db.Migrate("test", {{1,
+                         "CREATE TABLE t (id int PRIMARY KEY, v int NOT NULL);"
+                         "INSERT INTO t VALUES (1, 0), (2, 0);"}});
+  }
+  int Value(int id) { return db.Read(kValue, id)[0].Get<int>("v"); }
+
+  const Statement kValue{"test_value", "SELECT v FROM t WHERE id = $1"};
+  test::TempDatabase pg;
+  Database db{pg.url(), 2, "/test"};
+};
+
+}  // namespace
+
+TEST_CASE("rows are read by column name into typed values", "[integration][database]") {
+  test::TempDatabase pg;
+  Database db(pg.url(), 1, "/test");
+  const Rows rows = db.Read(kTyped);
+  REQUIRE(rows.size() == 1);
+  const Row row = rows[0];
+  CHECK(row.Get<std::int64_t>("n") == 42);
+  CHECK(row.Get<int>("i") == 7);
+  CHECK(row.Get<std::string>("s") == "text");
+  CHECK(row.Get<std::string_view>("s") == "text");
+  CHECK(row.Get<bool>("b"));
+  CHECK(row.Get<double>("d") == 1.5);
+  CHECK(row.Get<std::int64_t>("big") == 3000000000);
+  CHECK(row.Get<std::optional<std::string>>("missing") == std::nullopt);
+  CHECK(row.Get<std::optional<std::int64_t>>("n") == 42);
+  CHECK(row.IsNull("missing"));
+  CHECK_FALSE(row.IsNull("s"));
+  CHECK(rows.Columns() == std::vector<std::string_view>{"n", "i", "s", "b", "d", "missing", "big"});
+}
+
+TEST_CASE("a field read as what it is not is a FieldError naming the column and the statement",
+          "[integration][database]") {
+  test::TempDatabase pg;
+  Database db(pg.url(), 1, "/test");
+  const Rows rows = db.Read(kTyped);
+  const Row row = rows[0];
+  CHECK_THROWS_AS(row.Get<std::string>("missing"), FieldError);
+  CHECK_THROWS_WITH(row.Get<std::string>("missing"),
+                    Contains("\"missing\"") && Contains("test_typed") && Contains("NULL"));
+  CHECK_THROWS_WITH(row.Get<std::int64_t>("s"), Contains("'text', not an integer"));
+  CHECK_THROWS_WITH(row.Get<int>("big"), Contains("'3000000000', not an integer of 32 bits"));
+  CHECK_THROWS_WITH(row.Get<bool>("n"), Contains("'42', not a boolean"));
+  CHECK_THROWS_WITH(row.Get<double>("s"), Contains("not a number"));
+  CHECK_THROWS_AS(row.Get<std::string>("nope"), FieldError);
+  CHECK_THROWS_WITH(row.Get<std::string>("nope"),
+                    Contains("no column \"nope\"") && Contains("test_typed"));
+  CHECK_THROWS_AS(rows[1].Get<std::string>("s"), FieldError);  // past the last row
+}
+
+TEST_CASE("statement arguments reach PostgreSQL with their types and NULL",
+          "[integration][database]") {
+  test::TempDatabase pg;
+  Database db(pg.url(), 1, "/test");
+  const Statement echo{"test_echo",
+                       "SELECT $1::bigint AS a, $2::text AS b, $3::boolean AS c, $4::text AS d, "
+                       "$5::text[] AS e"};
+  const std::string tricky = "it's \"quoted\" \\ {a,b} NULL é";
+  SqlArray array;
+  array.Add(tricky);
+  array.Add("NULL");
+  const Row row =
+      db.Read(echo, INT64_MIN, tricky, false, std::optional<std::string>(), array.Take())[0];
+  CHECK(row.Get<std::int64_t>("a") == INT64_MIN);
+  CHECK(row.Get<std::string>("b") == tricky);
+  CHECK_FALSE(row.Get<bool>("c"));
+  CHECK(row.IsNull("d"));
+  const Statement unnest{"test_unnest", "SELECT unnest($1::text[]) AS item"};
+  array.Add(tricky);
+  array.Add("NULL");
+  const Rows items = db.Read(unnest, array.Take());
+  REQUIRE(items.size() == 2);
+  CHECK(items[0].Get<std::string>("item") == tricky);
+  CHECK(items[1].Get<std::optional<std::string>>("item") == "NULL");  // the text, not NULL
+}
+
+TEST_CASE("a statement name declared again with other SQL is refused", "[integration][database]") {
+  test::TempDatabase pg;
+  Database db(pg.url(), 1, "/test");
+  CHECK(db.Read(Statement{"test_twice", "SELECT 1 AS a"})[0].Get<int>("a") == 1);
+  CHECK(db.Read(Statement{"test_twice", "SELECT 1 AS a"})[0].Get<int>("a") == 1);
+  CHECK_THROWS_WITH(db.Read(Statement{"test_twice", "SELECT 2 AS a"}),
+                    Contains("test_twice") && Contains("different SQL"));
+}
+
+TEST_CASE("a statement PostgreSQL refuses is an SqlError with its SQLSTATE and rolls back",
+          "[integration][database]") {
+  Table table;
+  const Statement insert{"test_insert", "INSERT INTO t VALUES ($1, $2)"};
+  try {
+    table.db.Transact([&](Tx& tx) {
+      tx.Exec(insert, 3, 3);
+      tx.Exec(insert, 1, 1);  // duplicate key
+    });
+    FAIL("no error");
+  } catch (const TransactionConflictError&) {
+    FAIL("a unique violation is not a conflict to retry");
+  } catch (const SqlError& e) {
+    CHECK(e.Sqlstate() == "23505");
+  }
+  CHECK(table.db.Read(Statement{"test_count", "SELECT count(*) AS n FROM t"})[0].Get<int>("n") ==
+        2);
+  CHECK_THROWS_AS(table.db.Read(Statement{"test_bad_uuid", "SELECT 'x'::uuid AS u"}), SqlError);
+}
+
+TEST_CASE("a serialization failure is a TransactionConflictError, and the work can run again",
+          "[integration][database]") {
+  Table table;
+  const Statement bump{"test_bump", "UPDATE t SET v = v + 1 WHERE id = $1"};
+  const Statement set{"test_set", "UPDATE t SET v = $2 WHERE id = $1"};
+  std::promise<void> read_done;
+  std::promise<void> other_committed;
+  auto other = std::async(std::launch::async, [&] {
+    read_done.get_future().wait();
+    table.db.Transact([&](Tx& tx) { tx.Exec(set, 1, 10); });
+    other_committed.set_value();
+  });
+  int attempts = 0;
+  std::string sqlstate;
+  auto committed = other_committed.get_future();
+  for (;;) {
+    ++attempts;
+    try {
+      table.db.Transact([&](Tx& tx) {
+        tx.ExecScript("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
+        tx.Exec(table.kValue, 1);  // takes the transaction's snapshot
+        if (attempts == 1) {
+          read_done.set_value();
+          committed.wait();
+        }
+        tx.Exec(bump, 1);  // the row changed after the snapshot: PostgreSQL aborts
+      });
+      break;
+    } catch (const TransactionConflictError& e) {
+      sqlstate = e.Sqlstate();
+      if (attempts == 3) throw;
+    }
+  }
+  other.get();
+  CHECK(attempts == 2);
+  CHECK(sqlstate == "40001");
+  CHECK(table.Value(1) == 11);
+}
+
+TEST_CASE("a deadlock is a TransactionConflictError for one of the two transactions",
+          "[integration][database]") {
+  Table table;
+  const Statement lock{"test_lock", "SELECT v FROM t WHERE id = $1 FOR UPDATE"};
+  std::latch both_locked(2);
+  std::atomic<int> conflicts{0};
+  std::string sqlstate;
+  const auto run = [&](int first, int second) {
+    try {
+      table.db.Transact([&](Tx& tx) {
+        tx.Exec(lock, first);
+        both_locked.arrive_and_wait();
+        tx.Exec(lock, second);
+      });
+    } catch (const TransactionConflictError& e) {
+      ++conflicts;
+      sqlstate = e.Sqlstate();
+    }
+  };
+  std::thread a(run, 1, 2);
+  std::thread b(run, 2, 1);
+  a.join();
+  b.join();
+  CHECK(conflicts == 1);
+  CHECK(sqlstate == "40P01");
+}
+
+TEST_CASE("a read runs alone, as a transaction of its own, with the read settings",
+          "[integration][database]") {
+  test::TempDatabase pg;
+  Database db(pg.url(), 1, "/test");
+  const Statement setting{"test_setting", "SELECT current_setting('plan_cache_mode') AS mode"};
+  const Statement xact{"test_xact", "SELECT txid_current() AS xact"};
+  CHECK(db.Read(setting)[0].Get<std::string>("mode") == "auto");
+  db.SetReadSettings({{"plan_cache_mode", "force_generic_plan"}});
+  CHECK(db.Read(setting)[0].Get<std::string>("mode") == "force_generic_plan");
+  CHECK(db.Read(xact)[0].Get<std::int64_t>("xact") != db.Read(xact)[0].Get<std::int64_t>("xact"));
+  db.Transact([&](Tx& tx) {
+    CHECK(tx.Exec(xact)[0].Get<std::int64_t>("xact") == tx.Exec(xact)[0].Get<std::int64_t>("xact"));
+  });
+}
+
+TEST_CASE("a change with its event commits both in one statement", "[integration][database]") {
+  Table table;
+  int notified = 0;
+  table.db.OnOutboxCommit([&] { ++notified; });
+  const Statement insert =
+      Database::WithEvent("test_insert_with_event", "INSERT INTO t VALUES ($1, $2)", 2);
+  table.db.ExecWithEvent(insert, PostCreated{"00000000-0000-4000-8000-000000000003", "t", 0}, 3,
+                         30);
+  CHECK(table.Value(3) == 30);
+  const Row outbox =
+      table.db.Read(Statement{"test_outbox", "SELECT subject, payload FROM blog_outbox"})[0];
+  CHECK(outbox.Get<std::string>("subject") == "blog.post.created");
+  CHECK_THAT(outbox.Get<std::string>("payload"), Contains("00000000-0000-4000-8000-000000000003"));
+  CHECK(notified == 1);
+  // A refused change writes no event either.
+  CHECK_THROWS_AS(table.db.ExecWithEvent(insert, PostCreated{"x", "t", 0}, 3, 31), SqlError);
+  CHECK(table.db.Read(Statement{"test_outbox_count", "SELECT count(*) AS n FROM blog_outbox"})[0]
+            .Get<int>("n") == 1);
+}
+
+TEST_CASE("the inbox reports each event id as new once, whatever the batch",
+          "[integration][database]") {
+  test::TempDatabase pg;
+  Database db(pg.url(), 2, "/test");
+  db.Migrate("test", {});
+  const auto record = [&](std::vector<std::string_view> ids) {
+    std::vector<bool> fresh;
+    db.Transact([&](Tx& tx) { fresh = RecordInInbox(tx, "test-consumer", ids); });
+    return fresh;
+  };
+  CHECK(record({"b", "a", "b"}) == std::vector<bool>{true, true, false});
+  CHECK(record({"c", "a"}) == std::vector<bool>{true, false});
+  CHECK(record({}).empty());
+  db.Transact([](Tx& tx) { ClearInbox(tx); });
+  CHECK(record({"a"}) == std::vector<bool>{true});
+}
