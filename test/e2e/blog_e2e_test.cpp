@@ -211,6 +211,54 @@ TEST_CASE("each query replica's cached answers follow changes that another repli
         Http(blog.Port("query-2"), "GET", "/posts").body);
 }
 
+TEST_CASE("a change to one post leaves the other posts' cached answers in place and evicts the "
+          "listing pages it is on",
+          "[e2e]") {
+  BlogSystem blog;
+  const int query = blog.Port("query");
+  const auto counter = [&](const std::string& name) {
+    const std::string metrics = Http(query, "GET", "/metrics").body;
+    const auto at = metrics.find("\n" + name + " ");
+    return at == std::string::npos ? -1.0 : std::stod(metrics.substr(at + name.size() + 2));
+  };
+  // Reads `path` once; true when the cache answered it (a hit, no database read).
+  const auto answered_from_cache = [&](const std::string& path) {
+    const double hits = counter("blog_query_cache_hits_total");
+    const double misses = counter("blog_query_cache_misses_total");
+    const auto r = Http(query, "GET", path);
+    return r.status == 200 && counter("blog_query_cache_hits_total") == hits + 1 &&
+           counter("blog_query_cache_misses_total") == misses;
+  };
+  const auto a = blog.CreatePost("A, commented on");
+  const auto b = blog.CreatePost("B, left alone");
+  const std::vector<std::string> paths = {"/posts/" + a, "/posts/" + b, "/posts"};
+  for (const auto& path : paths) {
+    INFO(path);
+    REQUIRE(Eventually([&] {
+      Http(query, "GET", path);
+      return answered_from_cache(path);
+    }));
+  }
+
+  // A comment on A: A's answer and the first page change, B's answer stays cached.
+  const auto added = blog.AddComment(a, "I like apples");
+  REQUIRE(added.status == 201);
+  const auto comment = CommentId(added, "I like apples");
+  CHECK(Eventually([&] { return blog.QueryStatus(a, comment) == "approved"; }));
+  CHECK(Eventually([&] {
+    const auto page = ParseJson(Http(query, "GET", "/posts").body);
+    return page.HasMember(a.c_str()) && page[a.c_str()]["comments"].Size() == 1 &&
+           std::string(page[a.c_str()]["comments"][0]["status"].GetString()) == "approved";
+  }));
+  CHECK(answered_from_cache("/posts/" + b));
+
+  // A new post: the first page shows it, B's answer stays cached.
+  const auto c = blog.CreatePost("C, the newest");
+  CHECK(Eventually([&] { return ParseJson(Http(query, "GET", "/posts").body).HasMember(c.c_str()); }));
+  CHECK(answered_from_cache("/posts/" + b));
+  CHECK(counter("blog_query_cache_evictions_total") > 0);
+}
+
 TEST_CASE("bad input gets the documented 4xx and stores nothing", "[e2e]") {
   BlogSystem blog;
   const auto post = blog.CreatePost("Target");
