@@ -57,8 +57,11 @@ TEST_CASE("every commit to the read model evicts the cached answers it touches, 
   const std::string other = NewUuid();
   const auto first_page = ReadScope::Listing(ReadScope::kFirstPosition, INT64_MAX);
   REQUIRE(Eventually([&] { return Keeps(w.cache, "probe", ReadScope::Post(post)); }));
+  // `other` exists before the writes below, and its own notice has come and gone.
+  REQUIRE(Keeps(w.cache, other, ReadScope::Post(other)));
   Exec(w.db, "INSERT INTO posts (id, title, version, created_seq) VALUES ('" + other +
                  "', 'other', 0, 1)");
+  REQUIRE(Eventually([&] { return !Cached(w.cache, other); }));
 
   struct Write {
     std::string sql;
