@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "common/errors.hpp"
+#include "common/jetstream.hpp"
 #include "common/log.hpp"
 
 #include "delivery.hpp"
@@ -22,48 +23,22 @@ std::int64_t Nanos(milliseconds ms) {
 }
 
 // Creates the consumer, or updates its settings when it exists (optionally deleting it first).
-void EnsureConsumer(jsCtx* js, const std::string& name, const std::string& subject,
-                    const ListenerSettings& settings, bool reset) {
-  const std::string stream(kEventStream);
-  jsErrCode jerr = static_cast<jsErrCode>(0);
-  if (reset) {
-    const natsStatus s = js_DeleteConsumer(js, stream.c_str(), name.c_str(), nullptr, &jerr);
-    if (s == NATS_OK)
-      log::Info("consumer reset to replay from the first event", {{"consumer", name}});
-    if (s != NATS_NOT_FOUND) CheckNats(s, "delete consumer " + name, jerr);
+void EnsureConsumer(NatsClient& nats, const ConsumerConfig& wanted, bool reset) {
+  const std::string& name = wanted.durable;
+  if (reset && DeleteConsumer(nats, kEventStream, name)) {
+    log::Info("consumer reset to replay from the first event", {{"consumer", name}});
   }
-  jsConsumerConfig cfg;
-  jsConsumerConfig_Init(&cfg);
-  cfg.Durable = name.c_str();
-  cfg.Name = name.c_str();
-  cfg.FilterSubject = subject.c_str();
-  cfg.AckPolicy = js_AckExplicit;
-  cfg.DeliverPolicy = js_DeliverAll;
-  cfg.AckWait = Nanos(settings.ack_wait);
-  // Unlimited on the server: a server-side limit would silently park a message. The listener
-  // itself dead-letters after MAX_DELIVER failed tries, so nothing is left unaccounted for.
-  cfg.MaxDeliver = -1;
-  cfg.MaxAckPending = 1000;
-  jsConsumerInfo* info = nullptr;
-  natsStatus s = js_GetConsumerInfo(&info, js, stream.c_str(), name.c_str(), nullptr, &jerr);
-  if (s == NATS_NOT_FOUND) {
-    s = js_AddConsumer(&info, js, stream.c_str(), &cfg, nullptr, &jerr);
-    CheckNats(s, "create consumer " + name, jerr);
-    log::Info("consumer created", {{"consumer", name}, {"subject", subject}});
-  } else {
-    CheckNats(s, "look up consumer " + name, jerr);
-    const bool same = info->Config->AckWait == cfg.AckWait && info->Config->MaxDeliver == -1;
-    // The start position cannot be updated, and `blogctl replay` may have moved it: keep it.
-    cfg.DeliverPolicy = info->Config->DeliverPolicy;
-    cfg.OptStartSeq = info->Config->OptStartSeq;
-    cfg.OptStartTime = info->Config->OptStartTime;
-    jsConsumerInfo_Destroy(info);
-    info = nullptr;
-    if (!same)
-      CheckNats(js_UpdateConsumer(&info, js, stream.c_str(), &cfg, nullptr, &jerr),
-                "update consumer " + name, jerr);
+  const auto have = GetConsumer(nats, kEventStream, name);
+  if (!have) {
+    CreateConsumer(nats, kEventStream, wanted);
+    log::Info("consumer created", {{"consumer", name}, {"subject", wanted.filter_subject}});
+    return;
   }
-  if (info != nullptr) jsConsumerInfo_Destroy(info);
+  // The start position cannot be updated, and `blogctl replay` may have moved it: UpdateConsumer
+  // keeps it.
+  if (have->config.ack_wait != wanted.ack_wait || have->config.max_deliver != wanted.max_deliver) {
+    UpdateConsumer(nats, kEventStream, wanted);
+  }
 }
 
 }  // namespace
@@ -81,6 +56,21 @@ std::string ConsumerName(std::string_view service, std::string_view type) {
   return std::string(service) + "-" + std::string(type);
 }
 
+ConsumerConfig ListenerConsumerConfig(std::string name, std::string subject,
+                                      const ListenerSettings& settings) {
+  return ConsumerConfig{
+      .durable = std::move(name),
+      .filter_subject = std::move(subject),
+      .start = {},  // deliver all
+      .explicit_ack = true,
+      .ack_wait = settings.ack_wait,
+      // Unlimited on the server: a server-side limit would silently park a message. The listener
+      // itself dead-letters after MAX_DELIVER failed tries, so nothing is left unaccounted for.
+      .max_deliver = -1,
+      .max_ack_pending = 1000,
+      .inactive_threshold = {}};
+}
+
 ListenerBase::ListenerBase(ListenerContext& context, std::string_view event_type,
                            std::string_view subject)
     : context_(context),
@@ -92,17 +82,9 @@ ListenerBase::ListenerBase(ListenerContext& context, std::string_view event_type
 ListenerBase::~ListenerBase() { Stop(); }
 
 void ListenerBase::Start() {
-  jsCtx* js = context_.nats.native().js;
-  EnsureConsumer(js, consumer_, subject_, context_.settings, context_.reset_consumers);
-  jsSubOptions options;
-  jsSubOptions_Init(&options);
-  const std::string stream(kEventStream);
-  options.Stream = stream.c_str();
-  options.Consumer = consumer_.c_str();  // bind only: the subscription never owns the consumer
-  jsErrCode jerr = static_cast<jsErrCode>(0);
-  CheckNats(js_PullSubscribe(&impl_->subscription, js, subject_.c_str(), consumer_.c_str(), nullptr,
-                             &options, &jerr),
-            "bind consumer " + consumer_, jerr);
+  EnsureConsumer(context_.nats, ListenerConsumerConfig(consumer_, subject_, context_.settings),
+                 context_.reset_consumers);
+  impl_->subscription = BindPullConsumer(context_.nats, kEventStream, consumer_, subject_);
   stopping_ = false;
   bound_ = true;
   thread_ = std::thread([this] { Run(); });

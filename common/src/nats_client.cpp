@@ -5,6 +5,7 @@
 
 #include "common/errors.hpp"
 #include "common/events.hpp"
+#include "common/jetstream.hpp"
 #include "common/log.hpp"
 
 #include "nats_native.hpp"
@@ -18,42 +19,24 @@ void OnConnected(natsConnection* /*nc*/, void* /*closure*/) { log::Info("nats co
 void OnDisconnected(natsConnection* /*nc*/, void* /*closure*/) { log::Warn("nats disconnected"); }
 void OnReconnected(natsConnection* /*nc*/, void* /*closure*/) { log::Info("nats reconnected"); }
 
-jsStreamConfig StreamConfig(const NatsSettings& s, const char* name, const char** subjects) {
-  jsStreamConfig cfg;
-  jsStreamConfig_Init(&cfg);
-  cfg.Name = name;
-  cfg.Subjects = subjects;
-  cfg.SubjectsLen = 1;
-  cfg.Storage = s.file_storage ? js_FileStorage : js_MemoryStorage;
-  cfg.Replicas = s.stream_replicas;
-  cfg.Duplicates = std::chrono::duration_cast<std::chrono::nanoseconds>(s.duplicate_window).count();
-  cfg.MaxAge = 0;  // every event is kept: read models are rebuilt from the first one
-  return cfg;
+// Every event is kept (no maximum age): read models are rebuilt from the first one.
+StreamConfig WantedStream(const NatsSettings& s, std::string_view name, std::string_view subject) {
+  return StreamConfig{.name = std::string(name),
+                      .subjects = {std::string(subject)},
+                      .file_storage = s.file_storage,
+                      .replicas = s.stream_replicas,
+                      .duplicate_window = s.duplicate_window,
+                      .max_age = {}};
 }
 
-// The stream's info, or nullptr when the server has no stream of that name.
-jsStreamInfo* LookUpStream(jsCtx* js, const std::string& name) {
-  jsStreamInfo* info = nullptr;
-  jsErrCode jerr = static_cast<jsErrCode>(0);
-  const natsStatus status = js_GetStreamInfo(&info, js, name.c_str(), nullptr, &jerr);
-  if (status == NATS_NOT_FOUND) return nullptr;
-  CheckNats(status, "look up stream " + name, jerr);
-  return info;
-}
-
-void EnsureStream(jsCtx* js, const NatsSettings& s, std::string_view name,
+void EnsureStream(NatsClient& nats, const NatsSettings& s, std::string_view name,
                   std::string_view subject) {
-  const std::string name_text(name);
-  const std::string subject_text(subject);
-  const char* subjects[] = {subject_text.c_str()};
-  jsStreamConfig cfg = StreamConfig(s, name_text.c_str(), subjects);
-  jsStreamInfo* info = LookUpStream(js, name_text);
-  if (info == nullptr) {
-    jsErrCode jerr = static_cast<jsErrCode>(0);
+  StreamConfig wanted = WantedStream(s, name, subject);
+  auto have = GetStream(nats, name);
+  if (!have) {
     try {
-      CheckNats(js_AddStream(&info, js, &cfg, nullptr, &jerr), "create stream " + name_text, jerr);
+      CreateStream(nats, wanted);
       log::Info("stream created", {{"stream", name}});
-      jsStreamInfo_Destroy(info);
       return;
     } catch (const UnavailableError&) {
       throw;
@@ -61,26 +44,18 @@ void EnsureStream(jsCtx* js, const NatsSettings& s, std::string_view name,
       // Services started together race to create the stream, and the server refuses the
       // creates that lose ("subjects overlap with an existing stream"); the winner's stream
       // is then checked like any existing one.
-      info = LookUpStream(js, name_text);
-      if (info == nullptr) throw;
+      have = GetStream(nats, name);
+      if (!have) throw;
     }
   }
-  const jsStreamConfig* have = info->Config;
-  const bool same = have->Replicas == cfg.Replicas && have->Duplicates == cfg.Duplicates &&
-                    have->SubjectsLen == 1 && subject_text == have->Subjects[0] &&
-                    have->MaxAge == 0;
-  if (have->Storage != cfg.Storage) {
+  if (have->config.file_storage != wanted.file_storage) {
     log::Warn("stream storage differs from STREAM_STORAGE and cannot be changed in place",
               {{"stream", name}});
-    cfg.Storage = have->Storage;
+    wanted.file_storage = have->config.file_storage;
   }
-  jsStreamInfo_Destroy(info);
-  if (same) return;
-  info = nullptr;
-  jsErrCode jerr = static_cast<jsErrCode>(0);
-  CheckNats(js_UpdateStream(&info, js, &cfg, nullptr, &jerr), "update stream " + name_text, jerr);
+  if (have->config == wanted) return;
+  UpdateStream(nats, wanted);
   log::Info("stream updated", {{"stream", name}});
-  jsStreamInfo_Destroy(info);
 }
 
 // A TLS setting nats.c refused (an unreadable or malformed PEM file, a key that is not the
@@ -258,12 +233,12 @@ bool NatsClient::WaitConnected(std::chrono::milliseconds timeout) const {
 }
 
 void NatsClient::EnsureStreams() {
-  EnsureStream(native_->js, settings_, kEventStream, kEventSubjects);
-  EnsureStream(native_->js, settings_, kDeadLetterStream, kDeadLetterSubjects);
+  EnsureStream(*this, settings_, kEventStream, kEventSubjects);
+  EnsureStream(*this, settings_, kDeadLetterStream, kDeadLetterSubjects);
 }
 
-void NatsClient::Publish(std::string_view subject, std::string_view payload,
-                         const NatsHeaders& headers, std::chrono::milliseconds timeout) {
+std::uint64_t NatsClient::Publish(std::string_view subject, std::string_view payload,
+                                  const NatsHeaders& headers, std::chrono::milliseconds timeout) {
   const std::string subject_text(subject);
   natsMsg* msg = nullptr;
   CheckNats(natsMsg_Create(&msg, subject_text.c_str(), nullptr, payload.data(),
@@ -277,8 +252,10 @@ void NatsClient::Publish(std::string_view subject, std::string_view payload,
   jsErrCode jerr = static_cast<jsErrCode>(0);
   const natsStatus status = js_PublishMsg(&ack, native_->js, msg, &options, &jerr);
   natsMsg_Destroy(msg);
+  const std::uint64_t sequence = ack != nullptr ? ack->Sequence : 0;
   if (ack != nullptr) jsPubAck_Destroy(ack);
   CheckNats(status, "publish to " + subject_text, jerr);
+  return sequence;
 }
 
 void NatsClient::Drain(std::chrono::milliseconds timeout) {

@@ -51,14 +51,14 @@ class AsyncPublisher {
     const char* traceparent;
   };
 
-  explicit AsyncPublisher(NatsClient& nats) : connection_(nats.native().connection) {
+  explicit AsyncPublisher(NatsClient& nats) : connection_(NatsAccess::Of(nats).connection) {
     jsOptions options;
     jsOptions_Init(&options);
     options.Wait = kAckWaitMs;
     options.PublishAsync.MaxPending = 4 * kBatchRows;
     options.PublishAsync.AckHandler = OnAck;
     options.PublishAsync.AckHandlerClosure = this;
-    CheckNats(natsConnection_JetStream(&js_, nats.native().connection, &options),
+    CheckNats(natsConnection_JetStream(&js_, connection_, &options),
               "jetstream context for the outbox");
   }
   ~AsyncPublisher() {

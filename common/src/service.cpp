@@ -139,10 +139,12 @@ int Service::Run() {
   // Signals are blocked in every thread; this one turns them into a stop request.
   std::thread([this] {
     const int signal = WaitForShutdownSignal();
-    {
-      const std::lock_guard lock(stop_mutex_);
-      stop_signal_ = signal;
-    }
+    // Notify under the lock: once the waiter sees the signal it may return, and main() then
+    // destroys this Service with its condition variable, so this thread must be done with it
+    // before the waiter can take the lock back (ThreadSanitizer caught a notify_all on the
+    // destroyed condition variable).
+    const std::lock_guard lock(stop_mutex_);
+    stop_signal_ = signal;
     stop_signalled_.notify_all();
   }).detach();
 

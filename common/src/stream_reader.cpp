@@ -1,55 +1,109 @@
 #include "common/stream_reader.hpp"
 
-#include <chrono>
-#include <cstdlib>
+#include <string>
 
-#include "common/dead_letter.hpp"
 #include "common/errors.hpp"
 
 #include "nats_native.hpp"
 
 namespace blog {
+namespace {
 
-StoredMessage ToStoredMessage(natsMsg* msg) {
-  StoredMessage stored;
-  stored.subject = natsMsg_GetSubject(msg);
-  stored.data.assign(natsMsg_GetData(msg), static_cast<std::size_t>(natsMsg_GetDataLength(msg)));
-  if (jsMsgMetaData* meta = nullptr; natsMsg_GetMetaData(&meta, msg) == NATS_OK) {
-    stored.sequence = meta->Sequence.Stream;
-    stored.timestamp_ns = meta->Timestamp;
-    jsMsgMetaData_Destroy(meta);
-  } else {
-    // A message from js_GetMsg carries its position directly.
-    stored.sequence = natsMsg_GetSequence(msg);
-    stored.timestamp_ns = natsMsg_GetTime(msg);
+// How long the server keeps a reader's consumer once nobody fetches from it.
+constexpr auto kReaderIdle = std::chrono::seconds(30);
+
+}  // namespace
+
+ConsumerConfig ReaderConsumerConfig(std::string_view filter, const StartPosition& start) {
+  return ConsumerConfig{.durable = {},
+                        .filter_subject = std::string(filter),
+                        .start = start,
+                        .explicit_ack = false,
+                        .inactive_threshold = kReaderIdle};
+}
+
+struct StreamCursor::Impl {
+  natsSubscription* subscription = nullptr;
+  bool owns_consumer = false;  // an ephemeral one, removed with the subscription
+  bool acknowledge = false;    // a bound consumer that requires acks
+
+  ~Impl() {
+    if (subscription == nullptr) return;
+    if (owns_consumer) natsSubscription_Unsubscribe(subscription);
+    natsSubscription_Destroy(subscription);
   }
-  const char** keys = nullptr;
-  int key_count = 0;
-  if (natsMsgHeader_Keys(msg, &keys, &key_count) == NATS_OK) {
-    for (int k = 0; k < key_count; ++k) {
-      const char* value = nullptr;
-      if (natsMsgHeader_Get(msg, keys[k], &value) == NATS_OK && value != nullptr) {
-        stored.headers[keys[k]] = value;
-      }
-    }
-    free(static_cast<void*>(keys));
+};
+
+StreamCursor::StreamCursor(NatsClient& nats, std::string_view stream, std::string_view filter,
+                           const StartPosition& start)
+    : impl_(std::make_unique<Impl>()) {
+  const std::string stream_name(stream);
+  const ConsumerConfig config = ReaderConsumerConfig(filter, start);
+  jsSubOptions options;
+  jsSubOptions_Init(&options);
+  options.Stream = stream_name.c_str();
+  options.Config = ToNative(config);
+  jsErrCode jerr = static_cast<jsErrCode>(0);
+  CheckNats(js_PullSubscribe(&impl_->subscription, NatsAccess::Of(nats).js,
+                             config.filter_subject.c_str(), nullptr, nullptr, &options, &jerr),
+            "read stream " + stream_name, jerr);
+  impl_->owns_consumer = true;
+}
+
+StreamCursor::StreamCursor(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+StreamCursor StreamCursor::Bind(NatsClient& nats, std::string_view stream,
+                                std::string_view consumer) {
+  const auto state = GetConsumer(nats, stream, consumer);
+  if (!state) {
+    throw Error("consumer " + std::string(consumer) + " of " + std::string(stream) +
+                " does not exist");
   }
-  if (const auto it = stored.headers.find(std::string(kTraceParentHeader));
-      it != stored.headers.end()) {
-    stored.traceparent = it->second;
+  auto impl = std::make_unique<Impl>();
+  impl->subscription = BindPullConsumer(nats, stream, consumer, state->config.filter_subject);
+  impl->acknowledge = state->config.explicit_ack;
+  return StreamCursor(std::move(impl));
+}
+
+StreamCursor::~StreamCursor() = default;
+StreamCursor::StreamCursor(StreamCursor&&) noexcept = default;
+StreamCursor& StreamCursor::operator=(StreamCursor&&) noexcept = default;
+
+std::vector<StoredMessage> StreamCursor::Next(int max, std::chrono::milliseconds wait) {
+  natsMsgList list{};
+  jsErrCode jerr = static_cast<jsErrCode>(0);
+  const natsStatus status =
+      natsSubscription_Fetch(&list, impl_->subscription, max, wait.count(), &jerr);
+  if (status == NATS_TIMEOUT && list.Count == 0) return {};
+  CheckNats(status, "fetch", jerr);
+  std::vector<StoredMessage> out;
+  out.reserve(static_cast<std::size_t>(list.Count));
+  natsStatus acked = NATS_OK;
+  for (int i = 0; i < list.Count; ++i) {
+    out.push_back(ToStoredMessage(list.Msgs[i]));
+    if (impl_->acknowledge && acked == NATS_OK)
+      acked = natsMsg_AckSync(list.Msgs[i], nullptr, &jerr);
   }
-  return stored;
+  natsMsgList_Destroy(&list);
+  CheckNats(acked, "acknowledge", jerr);
+  return out;
+}
+
+std::uint64_t CountFrom(NatsClient& nats, std::string_view stream, std::string_view filter,
+                        const StartPosition& start) {
+  const ConsumerState probe = CreateConsumer(nats, stream, ReaderConsumerConfig(filter, start));
+  try {
+    DeleteConsumer(nats, stream, probe.name);
+  } catch (const Error&) {
+    // Left to the server, which removes it once idle.
+  }
+  return probe.pending;
 }
 
 StreamPosition GetStreamPosition(NatsClient& nats, std::string_view stream) {
-  const std::string name(stream);
-  jsStreamInfo* info = nullptr;
-  jsErrCode jerr = static_cast<jsErrCode>(0);
-  CheckNats(js_GetStreamInfo(&info, nats.native().js, name.c_str(), nullptr, &jerr),
-            "look up stream " + name, jerr);
-  const StreamPosition position{info->State.FirstSeq, info->State.LastSeq, info->State.Msgs};
-  jsStreamInfo_Destroy(info);
-  return position;
+  const auto state = GetStream(nats, stream);
+  if (!state) throw Error("look up stream " + std::string(stream) + ": stream not found");
+  return {state->first_sequence, state->last_sequence, state->messages};
 }
 
 std::uint64_t ReadStream(NatsClient& nats, std::string_view stream, std::string_view filter,
@@ -57,55 +111,20 @@ std::uint64_t ReadStream(NatsClient& nats, std::string_view stream, std::string_
                          const std::function<void(const std::vector<StoredMessage>&)>& on_batch) {
   const StreamPosition position = GetStreamPosition(nats, stream);
   if (position.messages == 0 || from_sequence > position.last_sequence) return 0;
-  const std::string stream_name(stream);
-  const std::string filter_text(filter);
-  jsCtx* js = nats.native().js;
-
-  jsConsumerConfig cfg;
-  jsConsumerConfig_Init(&cfg);
-  cfg.AckPolicy = js_AckNone;
-  cfg.DeliverPolicy = from_sequence <= 1 ? js_DeliverAll : js_DeliverByStartSequence;
-  if (from_sequence > 1) cfg.OptStartSeq = from_sequence;
-  cfg.FilterSubject = filter_text.c_str();
-  cfg.InactiveThreshold = std::chrono::nanoseconds(std::chrono::seconds(30)).count();
-  jsSubOptions options;
-  jsSubOptions_Init(&options);
-  options.Stream = stream_name.c_str();
-  options.Config = cfg;
-  natsSubscription* sub = nullptr;
-  jsErrCode jerr = static_cast<jsErrCode>(0);
-  CheckNats(js_PullSubscribe(&sub, js, filter_text.c_str(), nullptr, nullptr, &options, &jerr),
-            "read stream " + stream_name, jerr);
-
+  StreamCursor cursor(nats, stream, filter,
+                      StartPosition{StartPosition::Kind::kSequence, from_sequence, 0});
   std::uint64_t read = 0;
   std::uint64_t last_seen = from_sequence == 0 ? 0 : from_sequence - 1;
-  try {
-    while (last_seen < position.last_sequence) {
-      natsMsgList list{};
-      const natsStatus status = natsSubscription_Fetch(&list, sub, batch_size, 1000, &jerr);
-      if (status == NATS_TIMEOUT && list.Count == 0) {
-        // Nothing more matches the filter up to the end of the stream.
-        break;
-      }
-      CheckNats(status, "fetch from " + stream_name, jerr);
-      std::vector<StoredMessage> batch;
-      batch.reserve(static_cast<std::size_t>(list.Count));
-      for (int i = 0; i < list.Count; ++i) {
-        StoredMessage stored = ToStoredMessage(list.Msgs[i]);
-        last_seen = stored.sequence;
-        if (stored.sequence <= position.last_sequence) batch.push_back(std::move(stored));
-      }
-      natsMsgList_Destroy(&list);
-      read += batch.size();
-      if (!batch.empty()) on_batch(batch);
-    }
-  } catch (...) {
-    natsSubscription_Unsubscribe(sub);
-    natsSubscription_Destroy(sub);
-    throw;
+  while (last_seen < position.last_sequence) {
+    std::vector<StoredMessage> batch = cursor.Next(batch_size, std::chrono::seconds(1));
+    // Nothing more matches the filter up to the end of the stream.
+    if (batch.empty()) break;
+    last_seen = batch.back().sequence;
+    std::erase_if(batch,
+                  [&](const StoredMessage& m) { return m.sequence > position.last_sequence; });
+    read += batch.size();
+    if (!batch.empty()) on_batch(batch);
   }
-  natsSubscription_Unsubscribe(sub);  // removes the ephemeral consumer
-  natsSubscription_Destroy(sub);
   return read;
 }
 

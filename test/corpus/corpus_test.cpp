@@ -21,7 +21,7 @@
 
 #include "blog_system.hpp"
 #include "corpus_case.hpp"
-#include "exposition.hpp"  // test/tools: strict Prometheus text reader
+#include "exposition.hpp"
 #include "raw_exchange.hpp"
 
 namespace blog::test::corpus {

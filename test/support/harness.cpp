@@ -73,6 +73,14 @@ TempDatabase::~TempDatabase() {
   }
 }
 
+std::string TempDatabase::Sql(const std::string& sql) const {
+  pqxx::connection conn(url_);
+  pqxx::work tx(conn);
+  const auto rows = tx.exec(sql);
+  tx.commit();
+  return rows.empty() || rows[0][0].is_null() ? "" : rows[0][0].c_str();
+}
+
 namespace {
 
 int RunScript(const std::string& command) { return std::system(command.c_str()); }

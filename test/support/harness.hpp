@@ -42,6 +42,9 @@ class TempDatabase {
   TempDatabase& operator=(TempDatabase&&) = delete;
   const std::string& url() const { return url_; }
   const std::string& name() const { return name_; }
+  // Runs `sql` in a transaction of its own; returns the first column of the first row ("" when
+  // there is none). For seeding and checking tables beside the code under test.
+  std::string Sql(const std::string& sql) const;
 
  private:
   std::string name_;

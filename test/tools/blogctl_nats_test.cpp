@@ -2,17 +2,17 @@
 #include <thread>
 
 #include <catch2/catch.hpp>
-#include <nats/nats.h>
 
 #include "common/codec.hpp"
 #include "common/dead_letter.hpp"
 #include "common/events.hpp"
 #include "common/ids.hpp"
+#include "common/jetstream.hpp"
+#include "common/listener.hpp"
+#include "common/stream_reader.hpp"
 
 #include "blogctl_run.hpp"
 #include "harness.hpp"
-#include "jetstream.hpp"
-#include "nats_native.hpp"
 
 using blog::test::Ctl;
 using blog::test::ParseDoc;
@@ -56,42 +56,18 @@ struct Fixture {
     nats->Publish(subject, body, {{std::string(blog::kMsgIdHeader), blog::NewUuid()}});
   }
 
-  // A durable consumer configured like the services' listeners.
+  // A durable consumer configured as the services' listeners configure theirs.
   void CreateDurable(const std::string& name, const std::string& subject) {
-    jsConsumerConfig cfg;
-    jsConsumerConfig_Init(&cfg);
-    cfg.Durable = name.c_str();
-    cfg.Name = name.c_str();
-    cfg.FilterSubject = subject.c_str();
-    cfg.AckPolicy = js_AckExplicit;
-    cfg.DeliverPolicy = js_DeliverAll;
-    cfg.AckWait = std::chrono::nanoseconds(30s).count();
-    cfg.MaxDeliver = -1;
-    jsConsumerInfo* info = nullptr;
-    jsErrCode jerr = static_cast<jsErrCode>(0);
-    blog::CheckNats(js_AddConsumer(&info, nats->native().js, "BLOG", &cfg, nullptr, &jerr),
-                    "add consumer", jerr);
-    jsConsumerInfo_Destroy(info);
+    const blog::ListenerSettings settings{
+        .ack_wait = 30s, .max_deliver = 5, .retry_base = 1s, .retry_max = 30s, .batch = 64};
+    blog::CreateConsumer(*nats, blog::kEventStream,
+                         blog::ListenerConsumerConfig(name, subject, settings));
   }
 
   // Fetches and acknowledges the next `n` messages of a durable consumer, as a service would.
-  void Acknowledge(const std::string& name, const std::string& subject, int n) {
-    jsSubOptions options;
-    jsSubOptions_Init(&options);
-    options.Stream = "BLOG";
-    options.Consumer = name.c_str();
-    natsSubscription* sub = nullptr;
-    jsErrCode jerr = static_cast<jsErrCode>(0);
-    blog::CheckNats(js_PullSubscribe(&sub, nats->native().js, subject.c_str(), name.c_str(),
-                                     nullptr, &options, &jerr),
-                    "bind", jerr);
-    natsMsgList list{};
-    blog::CheckNats(natsSubscription_Fetch(&list, sub, n, 5000, &jerr), "fetch", jerr);
-    REQUIRE(list.Count == n);
-    for (int i = 0; i < list.Count; ++i)
-      REQUIRE(natsMsg_AckSync(list.Msgs[i], nullptr, &jerr) == NATS_OK);
-    natsMsgList_Destroy(&list);
-    natsSubscription_Destroy(sub);
+  void Acknowledge(const std::string& name, int n) {
+    auto cursor = blog::StreamCursor::Bind(*nats, blog::kEventStream, name);
+    REQUIRE(cursor.Next(n, 5s).size() == static_cast<std::size_t>(n));
   }
 };
 
@@ -235,7 +211,7 @@ TEST_CASE(
   f.Store(post);
   const auto comment = Comment(post.id, "poison");
   const auto event_id = f.Store(comment);
-  const auto original = blog::ctl::GetMessage(*f.nats, "BLOG", 2);
+  const auto original = blog::GetMessage(*f.nats, "BLOG", 2);
   REQUIRE(original);
   blog::PublishDeadLetter(*f.nats,
                           {.consumer = "query-CommentCreated",
@@ -272,7 +248,7 @@ TEST_CASE(
   CHECK(requeue.out.find("requeued dead letter #1 (CommentCreated " + event_id +
                          ", from query-CommentCreated) to blog.comment.created as stream "
                          "sequence 3") != std::string::npos);
-  const auto again = blog::ctl::GetMessage(*f.nats, "BLOG", 3);
+  const auto again = blog::GetMessage(*f.nats, "BLOG", 3);
   REQUIRE(again);
   CHECK(again->subject == "blog.comment.created");
   CHECK(again->data == original->data);  // same bytes, so the same event id for the inboxes
@@ -302,7 +278,7 @@ TEST_CASE("an undecodable dead letter is not requeued, and purge removes dead le
   const auto doc = ParseDoc(requeue.out);
   CHECK(doc["requeued"].Empty());
   CHECK(doc["refused"].Size() == 3);
-  CHECK(blog::ctl::GetStream(*f.nats, "BLOG", false)->messages == 0);
+  CHECK(blog::GetStream(*f.nats, "BLOG", false)->messages == 0);
 
   CHECK(Ctl({"dlq", "purge", "2"}).out == "removed 1 dead letter(s) from BLOG_DLQ\n");
   CHECK(Ctl({"dlq", "purge", "2"}).code == 1);  // gone
@@ -312,7 +288,7 @@ TEST_CASE("an undecodable dead letter is not requeued, and purge removes dead le
   REQUIRE(rest["dead_letters"].Size() == 1);
   CHECK(rest["dead_letters"][0]["sequence"].GetUint64() == 1);
   CHECK(Ctl({"dlq", "purge", "all"}).out == "removed 1 dead letter(s) from BLOG_DLQ\n");
-  CHECK(blog::ctl::GetStream(*f.nats, "BLOG_DLQ", false)->messages == 0);
+  CHECK(blog::GetStream(*f.nats, "BLOG_DLQ", false)->messages == 0);
 }
 
 TEST_CASE("replay refuses to skip unacknowledged events and changes nothing when it refuses",
@@ -320,29 +296,29 @@ TEST_CASE("replay refuses to skip unacknowledged events and changes nothing when
   Fixture f;
   for (int i = 0; i < 4; ++i) f.Store(Post("P" + std::to_string(i)));
   f.CreateDurable("query-PostCreated", "blog.post.created");
-  f.Acknowledge("query-PostCreated", "blog.post.created", 2);  // ack floor 2
+  f.Acknowledge("query-PostCreated", 2);  // ack floor 2
 
   const auto skip = Ctl({"replay", "query", "--type", "PostCreated", "--from", "4"});
   CHECK(skip.code == 1);
   CHECK(skip.err.find("query-PostCreated has acknowledged events only up to sequence 2; starting "
                       "at 4 would skip 1 event(s)") != std::string::npos);
   CHECK(skip.err.find("nothing was changed") != std::string::npos);
-  auto state = blog::ctl::GetConsumer(*f.nats, "BLOG", "query-PostCreated");
+  auto state = blog::GetConsumer(*f.nats, "BLOG", "query-PostCreated");
   REQUIRE(state);
   CHECK(state->ack_floor == 2);
-  CHECK(state->deliver_policy == "all");
+  CHECK(blog::DeliverPolicyName(state->config.start.kind) == "all");
 
   // Every consumer is checked first: query-CommentCreated does not exist, so nothing changes.
   const auto missing = Ctl({"replay", "query", "--from", "1"});
   CHECK(missing.code == 1);
   CHECK(missing.err.find("consumer query-CommentCreated does not exist") != std::string::npos);
-  CHECK(blog::ctl::GetConsumer(*f.nats, "BLOG", "query-PostCreated")->ack_floor == 2);
+  CHECK(blog::GetConsumer(*f.nats, "BLOG", "query-PostCreated")->ack_floor == 2);
 
   const auto dry = Ctl({"replay", "query", "--type", "PostCreated", "--from", "1", "--dry-run"});
   CHECK(dry.code == 0);
   CHECK(dry.out.find("query-PostCreated: would recreate to deliver from sequence 1") !=
         std::string::npos);
-  CHECK(blog::ctl::GetConsumer(*f.nats, "BLOG", "query-PostCreated")->ack_floor == 2);
+  CHECK(blog::GetConsumer(*f.nats, "BLOG", "query-PostCreated")->ack_floor == 2);
 }
 
 TEST_CASE("replay recreates a consumer at the sequence with its settings",
@@ -350,7 +326,7 @@ TEST_CASE("replay recreates a consumer at the sequence with its settings",
   Fixture f;
   for (int i = 0; i < 4; ++i) f.Store(Post("P" + std::to_string(i)));
   f.CreateDurable("query-PostCreated", "blog.post.created");
-  f.Acknowledge("query-PostCreated", "blog.post.created", 3);
+  f.Acknowledge("query-PostCreated", 3);
 
   const auto from_two = Ctl({"replay", "query", "--type", "PostCreated", "--from", "2", "--json"});
   INFO(from_two.err);
@@ -358,14 +334,15 @@ TEST_CASE("replay recreates a consumer at the sequence with its settings",
   const auto doc = ParseDoc(from_two.out);
   CHECK(doc["consumers"][0]["previous_ack_floor"].GetUint64() == 3);
   CHECK(doc["consumers"][0]["redeliver"].GetUint64() == 3);
-  auto state = blog::ctl::GetConsumer(*f.nats, "BLOG", "query-PostCreated");
+  auto state = blog::GetConsumer(*f.nats, "BLOG", "query-PostCreated");
   REQUIRE(state);
-  CHECK(state->deliver_policy == "by_start_sequence");
-  CHECK(state->start_sequence == 2);
+  CHECK(blog::DeliverPolicyName(state->config.start.kind) == "by_start_sequence");
+  CHECK(state->config.start.sequence == 2);
   CHECK(state->pending == 3);
-  CHECK(state->ack_wait_ms == 30000);
-  CHECK(state->max_deliver == -1);
-  CHECK(state->filter_subject == "blog.post.created");
+  CHECK(state->config.ack_wait == 30s);
+  CHECK(state->config.max_deliver == -1);
+  CHECK(state->config.max_ack_pending == 1000);  // the listeners' setting, kept by the replay
+  CHECK(state->config.filter_subject == "blog.post.created");
 
   const auto all = Ctl({"replay", "query", "--type", "PostCreated", "--from", "1"});
   INFO(all.err);
@@ -374,11 +351,12 @@ TEST_CASE("replay recreates a consumer at the sequence with its settings",
         std::string::npos);
   CHECK(all.out.find(": 4 blog.post.created event(s) will be delivered again") !=
         std::string::npos);
-  CHECK(blog::ctl::GetConsumer(*f.nats, "BLOG", "query-PostCreated")->deliver_policy == "all");
+  CHECK(blog::DeliverPolicyName(
+            blog::GetConsumer(*f.nats, "BLOG", "query-PostCreated")->config.start.kind) == "all");
 
   const auto skip =
       Ctl({"replay", "query", "--type", "PostCreated", "--from", "4", "--allow-skip"});
   REQUIRE(skip.code == 0);
   CHECK(skip.out.find("; 3 unprocessed event(s) skipped") != std::string::npos);
-  CHECK(blog::ctl::GetConsumer(*f.nats, "BLOG", "query-PostCreated")->pending == 1);
+  CHECK(blog::GetConsumer(*f.nats, "BLOG", "query-PostCreated")->pending == 1);
 }

@@ -10,10 +10,11 @@
 #include "common/errors.hpp"
 #include "common/events.hpp"
 #include "common/ids.hpp"
+#include "common/jetstream.hpp"
+#include "common/stream_reader.hpp"
 
 #include "commands.hpp"
 #include "event_format.hpp"
-#include "jetstream.hpp"
 #include "output.hpp"
 
 namespace blog::ctl {
@@ -191,7 +192,7 @@ int DlqRequeue(Invocation& in) {
                         {std::string(kRequeuedFromHeader),
                          std::string(kDeadLetterStream) + ":" + std::to_string(m.sequence)}};
     if (!m.traceparent.empty()) headers[std::string(kTraceParentHeader)] = m.traceparent;
-    const std::uint64_t stored = PublishStored(nats, subject, m.data, headers);
+    const std::uint64_t stored = nats.Publish(subject, m.data, headers);
     DeleteMessage(nats, kDeadLetterStream, m.sequence);
     if (in.args.json()) {
       rapidjson::Value row(rapidjson::kObjectType);

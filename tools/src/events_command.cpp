@@ -9,10 +9,11 @@
 #include "common/codec.hpp"
 #include "common/dead_letter.hpp"
 #include "common/errors.hpp"
+#include "common/jetstream.hpp"
+#include "common/stream_reader.hpp"
 
 #include "commands.hpp"
 #include "event_format.hpp"
-#include "jetstream.hpp"
 #include "output.hpp"
 
 namespace blog::ctl {

@@ -6,10 +6,11 @@
 #include "common/catalog.hpp"
 #include "common/errors.hpp"
 #include "common/events.hpp"
+#include "common/jetstream.hpp"
 #include "common/listener.hpp"
+#include "common/stream_reader.hpp"
 
 #include "commands.hpp"
-#include "jetstream.hpp"
 #include "output.hpp"
 
 namespace blog::ctl {
@@ -87,7 +88,7 @@ int Consumers(Invocation& in) {
   }
   auto consumers = ListConsumers(nats, kEventStream);
   consumers.erase(std::remove_if(consumers.begin(), consumers.end(),
-                                 [](const ConsumerState& c) { return !c.durable; }),
+                                 [](const ConsumerState& c) { return !c.durable(); }),
                   consumers.end());
   std::sort(consumers.begin(), consumers.end(),
             [](const auto& l, const auto& r) { return l.name < r.name; });
@@ -102,14 +103,15 @@ int Consumers(Invocation& in) {
     for (const auto& c : consumers) {
       rapidjson::Value row(rapidjson::kObjectType);
       row.AddMember("name", JsonString(doc, c.name), a);
-      row.AddMember("filter_subject", JsonString(doc, c.filter_subject), a);
+      row.AddMember("filter_subject", JsonString(doc, c.config.filter_subject), a);
       row.AddMember("pending", c.pending, a);
       row.AddMember("ack_pending", c.ack_pending, a);
       row.AddMember("redelivered", c.redelivered, a);
       row.AddMember("waiting", c.waiting, a);
       row.AddMember("delivered_sequence", c.delivered_sequence, a);
       row.AddMember("ack_floor", c.ack_floor, a);
-      row.AddMember("deliver_policy", JsonString(doc, c.deliver_policy), a);
+      row.AddMember("deliver_policy",
+                    JsonString(doc, std::string(DeliverPolicyName(c.config.start.kind))), a);
       row.AddMember("in_catalog", expected.count(c.name) > 0, a);
       list.PushBack(row, a);
     }
@@ -122,9 +124,10 @@ int Consumers(Invocation& in) {
   Table table({"CONSUMER", "SUBJECT", "PENDING", "ACK-PENDING", "REDELIVERED", "WAITING",
                "DELIVERED", "ACK-FLOOR", "NOTE"});
   for (const auto& c : consumers) {
-    table.Add({c.name, c.filter_subject, std::to_string(c.pending), std::to_string(c.ack_pending),
-               std::to_string(c.redelivered), std::to_string(c.waiting),
-               std::to_string(c.delivered_sequence), std::to_string(c.ack_floor),
+    table.Add({c.name, c.config.filter_subject, std::to_string(c.pending),
+               std::to_string(c.ack_pending), std::to_string(c.redelivered),
+               std::to_string(c.waiting), std::to_string(c.delivered_sequence),
+               std::to_string(c.ack_floor),
                expected.count(c.name) > 0 ? "" : "not in the catalog"});
   }
   for (const auto& name : missing) {

@@ -5,10 +5,11 @@
 #include "common/catalog.hpp"
 #include "common/errors.hpp"
 #include "common/events.hpp"
+#include "common/jetstream.hpp"
 #include "common/listener.hpp"
+#include "common/stream_reader.hpp"
 
 #include "commands.hpp"
-#include "jetstream.hpp"
 #include "output.hpp"
 
 namespace blog::ctl {
@@ -71,7 +72,7 @@ int Replay(Invocation& in) {
                          " once so that it creates its consumers");
       continue;
     }
-    Step step{name, state->filter_subject, state->ack_floor, 0, 0};
+    Step step{name, state->config.filter_subject, state->ack_floor, 0, 0};
     const StartPosition start{StartPosition::Kind::kSequence, from, 0};
     step.redeliver = CountFrom(nats, kEventStream, step.subject, start);
     if (from > state->ack_floor + 1) {
@@ -97,12 +98,14 @@ int Replay(Invocation& in) {
   rapidjson::Document doc(rapidjson::kObjectType);
   auto& alloc = doc.GetAllocator();
   rapidjson::Value done(rapidjson::kArrayType);
+  const StartPosition start = from <= stream->first_sequence
+                                  ? StartPosition{}
+                                  : StartPosition{StartPosition::Kind::kSequence, from, 0};
   for (const auto& step : steps) {
-    std::string policy = from <= stream->first_sequence ? "all" : "by_start_sequence";
+    std::string policy(DeliverPolicyName(start.kind));
     if (!dry_run) {
-      const ConsumerState now =
-          RecreateConsumerFrom(nats, kEventStream, step.consumer, from, stream->first_sequence);
-      policy = now.deliver_policy;
+      const ConsumerState now = RecreateConsumer(nats, kEventStream, step.consumer, start);
+      policy = DeliverPolicyName(now.config.start.kind);
     }
     if (a.json()) {
       rapidjson::Value row(rapidjson::kObjectType);

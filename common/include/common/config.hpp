@@ -23,10 +23,11 @@ std::vector<std::string> EnvList(std::string_view name, std::string_view fallbac
 // the host NATS_URL names) as a DNS name.
 struct NatsTls {
   bool enabled = false;
-  std::string ca_file;    // NATS_TLS_CA: PEM file of the CA certificate(s) to trust
-  std::string cert_file;  // NATS_TLS_CERT: client certificate (chain), PEM: mutual TLS
-  std::string key_file;   // NATS_TLS_KEY: its private key, PEM; NATS_TLS_CERT and KEY go together
-  std::string hostname;   // NATS_TLS_HOSTNAME
+  std::string ca_file = {};    // NATS_TLS_CA: PEM file of the CA certificate(s) to trust
+  std::string cert_file = {};  // NATS_TLS_CERT: client certificate (chain), PEM: mutual TLS
+  // NATS_TLS_KEY: its private key, PEM; NATS_TLS_CERT and KEY go together
+  std::string key_file = {};
+  std::string hostname = {};  // NATS_TLS_HOSTNAME
 };
 
 // Reads the NATS_TLS_* settings for `urls` (NATS_URL). Throws ConfigError naming the

@@ -29,10 +29,10 @@ struct HttpServerOptions {
   std::size_t header_limit = 32 * 1024;
   std::chrono::seconds request_timeout{10};
   int max_connections = 512;
-  std::vector<std::string> cors_origins;  // "*" allows any origin
+  std::vector<std::string> cors_origins = {};  // "*" allows any origin
   // When set and false for a request, it is answered 503 without routing (a service that has
   // not finished starting serves only its health endpoints).
-  std::function<bool(const HttpRequest&)> admit;
+  std::function<bool(const HttpRequest&)> admit = {};
 };
 
 class HttpServer {

@@ -43,6 +43,7 @@
 #include "common/codec.hpp"
 #include "common/config.hpp"
 #include "common/database.hpp"
+#include "common/jetstream.hpp"
 #include "common/nats_client.hpp"
 #include "common/tx.hpp"
 
@@ -115,5 +116,12 @@ class Listener : public ListenerBase {
 
 // The durable consumer name of `service` for events of `type`: "<service>-<type>".
 std::string ConsumerName(std::string_view service, std::string_view type);
+
+// The settings of every listener's durable consumer `name` on stream BLOG, filtered to
+// `subject`: deliver all, explicit ack with `settings.ack_wait`, no server-side delivery limit
+// (the listener dead-letters after MAX_DELIVER failures itself). The one definition; Start()
+// creates consumers with it.
+ConsumerConfig ListenerConsumerConfig(std::string name, std::string subject,
+                                      const ListenerSettings& settings);
 
 }  // namespace blog

@@ -7,10 +7,12 @@
 // settings lack (the message says what to check); an unreachable server is waited for.
 // Publish waits for the stream's ack, so a returned call means the event is stored. Failures to
 // reach the server throw UnavailableError; other failures throw Error with the server's
-// description. Thread-safe.
+// description. Thread-safe. Streams, consumers and stored messages are administered through
+// jetstream.hpp; nothing of nats.c shows here.
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
@@ -42,18 +44,19 @@ class NatsClient {
   // replicas and duplicate window, creating or updating them. Idempotent.
   void EnsureStreams();
 
-  // Publishes to a stream subject and waits for the ack. `headers` may carry Nats-Msg-Id.
-  void Publish(std::string_view subject, std::string_view payload, const NatsHeaders& headers,
-               std::chrono::milliseconds timeout = std::chrono::seconds(5));
+  // Publishes to a stream subject and waits for the ack; returns the stream sequence it was
+  // stored at. `headers` may carry Nats-Msg-Id (a duplicate within the stream's window is not
+  // stored again and returns the first copy's sequence).
+  std::uint64_t Publish(std::string_view subject, std::string_view payload,
+                        const NatsHeaders& headers,
+                        std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
   // Sends everything buffered (acks, naks) to the server, waiting at most `timeout`.
   void Drain(std::chrono::milliseconds timeout);
 
-  // Library internals (listener.cpp, tools); not for services.
-  struct Native;
-  Native& native() { return *native_; }
-
  private:
+  struct Native;             // the nats.c handles (common/src/nats_native.hpp)
+  friend struct NatsAccess;  // how common/'s own sources reach them
   std::unique_ptr<Native> native_;
   NatsSettings settings_;
 };
