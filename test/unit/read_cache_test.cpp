@@ -307,7 +307,7 @@ TEST_CASE("a change notice names the posts a commit touched, or everything", "[q
   CHECK(blog::query::ParseChangeNotice(kPostA + " -3").positions ==
         std::vector<std::int64_t>{-3});
   // "*", the empty notice of older triggers and anything unreadable mean everything.
-  for (const std::string notice : {std::string("*"), std::string(), std::string("garbage"),
+  for (const std::string& notice : {std::string("*"), std::string(), std::string("garbage"),
                                    kPostA + " 12x", kPostA + " 1,",
                                    std::string("0A000000-0000-4000-8000-00000000000A 1")}) {
     INFO(notice);
