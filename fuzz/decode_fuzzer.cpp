@@ -6,6 +6,7 @@
 // decoding again gives the same event.
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -35,8 +36,11 @@ void CheckStrings(const blog::DecodedEvent& decoded) {
               (
                   [&] {
                     using Value = std::decay_t<decltype(event.*(field.member))>;
+                    const auto& value = event.*(field.member);
                     if constexpr (std::is_same_v<Value, std::string>) {
-                      CheckUtf8(field.name, event.*(field.member));
+                      CheckUtf8(field.name, value);
+                    } else if constexpr (std::is_same_v<Value, std::optional<std::string>>) {
+                      if (value) CheckUtf8(field.name, *value);
                     }
                   }(),
                   ...);

@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
         service.AddListener<query::ProjectionListener<PostCreated>>();
         service.AddListener<query::ProjectionListener<CommentCreated>>();
         service.AddListener<query::ProjectionListener<CommentUpdated>>();
+        service.MeasureReadModelLag();
         query::AddRoutes(service, service.Config().query_cache_bytes,
                          service.Config().query_read_pool);
       },

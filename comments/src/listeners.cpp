@@ -43,11 +43,13 @@ void CommentModeratedListener::OnMessage(const CommentModerated& event, Tx& tx) 
     log::Info("moderation ignored: comment unknown or already decided", {{"comment", event.id}});
     return;
   }
-  tx.Publish(CommentUpdated{.id = event.id,
-                            .post_id = rows[0].Get<std::string>("post_id"),
-                            .content = rows[0].Get<std::string>("content"),
-                            .status = event.status,
-                            .version = rows[0].Get<std::int64_t>("version")});
+  tx.Publish(
+      CommentUpdated{.id = event.id,
+                     .post_id = rows[0].Get<std::string>("post_id"),
+                     .content = rows[0].Get<std::string>("content"),
+                     .status = event.status,
+                     .version = rows[0].Get<std::int64_t>("version"),
+                     .reason = event.reason.empty() ? std::nullopt : std::optional(event.reason)});
 }
 
 }  // namespace blog::comments

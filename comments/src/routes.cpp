@@ -62,8 +62,9 @@ HttpResponse AddComment(Database& db, PostArrivals& arrivals, std::chrono::milli
       .id = NewUuid(), .post_id = post_id, .content = body.String("content", 1, kMaxContentChars)};
   const auto deadline = std::chrono::steady_clock::now() + post_wait;
   for (;;) {
-    const Rows rows = db.ExecWithEvent(kAddComment, comment, comment.id, comment.post_id,
-                                       comment.content, ToString(comment.status), comment.version);
+    const Rows rows =
+        db.ExecWithEvent(kAddComment, comment, comment.id, comment.post_id, comment.content,
+                         ToString(CommentStatus::kPending), comment.version);
     if (!rows.empty()) return HttpResponse::Json(201, CommentList(rows));
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());

@@ -16,6 +16,8 @@
 #include "common/events.hpp"
 #include "common/ids.hpp"
 
+#include "event_json.hpp"
+
 namespace blog {
 namespace {
 
@@ -76,6 +78,11 @@ Value FieldSchema(const CommentStatus* /*tag*/, Allocator& a) {
   return v;
 }
 
+template <typename T>
+Value FieldSchema(const std::optional<T>* /*tag*/, Allocator& a) {
+  return FieldSchema(static_cast<const T*>(nullptr), a);
+}
+
 // ---- Example values, derived from the key: "<x>Id" and "id" are UUIDs of entity x. ----
 
 // "CommentCreated" -> "comment": the entity an event is about.
@@ -101,6 +108,10 @@ void SetExample(std::string_view type, std::string_view key, std::string& out) {
 }
 void SetExample(std::string_view /*type*/, std::string_view /*key*/, std::int64_t& /*out*/) {}
 void SetExample(std::string_view /*type*/, std::string_view /*key*/, CommentStatus& /*out*/) {}
+template <typename T>
+void SetExample(std::string_view type, std::string_view key, std::optional<T>& out) {
+  SetExample(type, key, out.emplace());
+}
 
 std::string Compact(const Value& value) {
   rapidjson::StringBuffer buffer;
@@ -122,21 +133,26 @@ Value ConstSchema(Allocator& a, std::string_view value) {
   return v;
 }
 
-// The envelope schema around `data_schema` (CloudEvents 1.0, structured JSON mode).
-Value EnvelopeSchema(const EventDescription& e, const Value& data_schema, Allocator& a) {
+// The envelope schema of version `v` of event `e` around `data_schema` (CloudEvents 1.0,
+// structured JSON mode). Events stored before versions existed have no `dataschema`: v1 allows
+// that, later versions require it.
+Value EnvelopeSchema(const EventDescription& e, const EventVersion& v, const Value& data_schema,
+                     Allocator& a) {
   Value s(rapidjson::kObjectType);
   s.AddMember("$schema", "https://json-schema.org/draft/2020-12/schema", a);
-  s.AddMember("$id", Str(std::string(kSchemaBaseUri) + e.type + ".json", a), a);
-  s.AddMember("title", Str(e.type, a), a);
+  s.AddMember("$id", Str(v.dataschema, a), a);
+  const std::string version = "v" + std::to_string(v.version);
+  s.AddMember("title", Str(e.type + " " + version, a), a);
   s.AddMember("description",
-              Str("CloudEvents 1.0 event " + e.type + " on subject " + e.subject +
-                      " (structured JSON mode).",
+              Str("CloudEvents 1.0 event " + e.type + ", version " + std::to_string(v.version) +
+                      ", on subject " + e.subject + " (structured JSON mode).",
                   a),
               a);
   s.AddMember("type", "object", a);
   Value required(rapidjson::kArrayType);
   for (const char* key :
-       {"specversion", "id", "source", "type", "time", "datacontenttype", "data"}) {
+       {"specversion", "id", "source", "type", "dataschema", "time", "datacontenttype", "data"}) {
+    if (std::string_view(key) == "dataschema" && v.version == 1) continue;
     required.PushBack(Value(rapidjson::StringRef(key)), a);
   }
   s.AddMember("required", required, a);
@@ -152,6 +168,14 @@ Value EnvelopeSchema(const EventDescription& e, const Value& data_schema, Alloca
   source.AddMember("minLength", 1, a);
   props.AddMember("source", source, a);
   props.AddMember("type", ConstSchema(a, e.type), a);
+  Value dataschema = ConstSchema(a, v.dataschema);
+  dataschema.AddMember(
+      "description",
+      Str(v.version == 1 ? "The version of data. Events stored before versions existed have none."
+                         : "The version of data.",
+          a),
+      a);
+  props.AddMember("dataschema", dataschema, a);
   Value time = StringSchema(a, "When the event occurred, RFC 3339 UTC.");
   time.AddMember("format", "date-time", a);
   props.AddMember("time", time, a);
@@ -159,6 +183,53 @@ Value EnvelopeSchema(const EventDescription& e, const Value& data_schema, Alloca
   props.AddMember("data", Value(data_schema, a), a);
   s.AddMember("properties", props, a);
   return s;
+}
+
+// Version `V::kVersion` of the event described by `e`; `V` is its current or an older struct.
+template <typename V>
+EventVersion DescribeVersion(const EventDescription& e) {
+  EventVersion v;
+  v.version = V::kVersion;
+  v.dataschema = DataSchemaUri(e.type, v.version);
+  rapidjson::Document doc;
+  auto& a = doc.GetAllocator();
+  Value data(rapidjson::kObjectType);
+  data.AddMember("type", "object", a);
+  Value required(rapidjson::kArrayType);
+  Value props(rapidjson::kObjectType);
+  V example{};
+  const auto describe = [&](const auto& field) {
+    auto& value = example.*(field.member);
+    v.fields.emplace_back(field.name);
+    if constexpr (IsOptionalField<std::decay_t<decltype(value)>>::value) {
+      v.optional.emplace_back(field.name);
+    } else {
+      required.PushBack(Str(field.name, a), a);
+    }
+    Value schema = FieldSchema(&value, a);
+    schema.AddMember("description", Str(field.meaning, a), a);
+    props.AddMember(Str(field.name, a), schema, a);
+    SetExample(e.type, field.name, value);
+  };
+  std::apply([&](const auto&... field) { (describe(field), ...); }, V::Fields());
+  data.AddMember("required", required, a);
+  data.AddMember("properties", props, a);
+  v.data_schema_json = Compact(data);
+  v.schema_json = Compact(EnvelopeSchema(e, v, data, a));
+
+  const std::string source = e.producers.empty() ? "/example" : "/" + e.producers.front();
+  const std::string suffix = v.version == 1 ? "" : "/v" + std::to_string(v.version);
+  v.example_json = event_json::EventJson(
+      example, EventMeta{.id = DerivedUuid("example-event-" + e.type + suffix),
+                         .source = source,
+                         .time = "2026-01-01T12:00:00.000Z"});
+  return v;
+}
+
+template <typename E, typename... Older>
+void DescribeVersions(EventDescription& e, std::tuple<Older...>* /*tag*/) {
+  (e.versions.push_back(DescribeVersion<Older>(e)), ...);
+  e.versions.push_back(DescribeVersion<E>(e));
 }
 
 template <typename E>
@@ -173,31 +244,7 @@ EventDescription Describe() {
     if (has(flow.publishes)) e.producers.push_back(flow.service);
     if (has(flow.consumes)) e.consumers.push_back(flow.service);
   }
-
-  rapidjson::Document doc;
-  auto& a = doc.GetAllocator();
-  Value data(rapidjson::kObjectType);
-  data.AddMember("type", "object", a);
-  Value required(rapidjson::kArrayType);
-  Value props(rapidjson::kObjectType);
-  E example{};
-  std::apply(
-      [&](const auto&... field) {
-        ((e.fields.emplace_back(field.name), required.PushBack(Str(field.name, a), a),
-          props.AddMember(Str(field.name, a), FieldSchema(&(example.*(field.member)), a), a),
-          SetExample(e.type, field.name, example.*(field.member))),
-         ...);
-      },
-      E::Fields());
-  data.AddMember("required", required, a);
-  data.AddMember("properties", props, a);
-  e.data_schema_json = Compact(data);
-  e.schema_json = Compact(EnvelopeSchema(e, data, a));
-
-  const std::string source = e.producers.empty() ? "/example" : "/" + e.producers.front();
-  e.example_json = EncodeEvent(example, EventMeta{.id = DerivedUuid("example-event-" + e.type),
-                                                  .source = source,
-                                                  .time = "2026-01-01T12:00:00.000Z"});
+  DescribeVersions<E>(e, static_cast<typename OlderVersionsOf<E>::type*>(nullptr));
   return e;
 }
 

@@ -1,92 +1,89 @@
 #include "common/codec.hpp"
 
-#include <cstdint>
+#include <algorithm>
+#include <cctype>
 #include <tuple>
 #include <type_traits>
 
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include "common/json.hpp"
+
+#include "event_json.hpp"
 
 namespace blog {
 namespace {
 
-using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+using event_json::Find;
+using event_json::ReadData;
+using event_json::ReadValue;
 
-void WriteValue(Writer& w, const std::string& value) {
-  w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
-}
-void WriteValue(Writer& w, std::int64_t value) { w.Int64(value); }
-void WriteValue(Writer& w, CommentStatus value) {
-  const std::string_view text = ToString(value);
-  w.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
-}
-
-template <typename E>
-void WriteData(Writer& w, const E& event) {
-  w.StartObject();
-  std::apply(
-      [&](const auto&... field) {
-        ((w.Key(field.name.data(), static_cast<rapidjson::SizeType>(field.name.size())),
-          WriteValue(w, event.*(field.member))),
-         ...);
-      },
-      E::Fields());
-  w.EndObject();
+// Applies Upcast() until the stored struct has become the current one.
+template <typename Current, typename Stored>
+Current UpcastToCurrent(Stored stored) {
+  if constexpr (std::is_same_v<Current, Stored>) {
+    return stored;
+  } else {
+    return UpcastToCurrent<Current>(Upcast(stored));
+  }
 }
 
-const rapidjson::Value& Member(const rapidjson::Value& object, std::string_view name,
-                               const std::string& path) {
-  const auto it =
-      object.FindMember(rapidjson::Value(rapidjson::StringRef(name.data(), name.size())));
-  if (it == object.MemberEnd()) throw DecodeError("missing field " + path, path);
-  return it->value;
+std::string UnknownVersion(std::string_view type, int version, int current) {
+  const std::string name = std::string(type) + " v" + std::to_string(version);
+  if (version > current) {
+    return name + " is newer than this build, which reads up to v" + std::to_string(current) +
+           ": upgrade this consumer, then requeue the event";
+  }
+  return name + " is not a version this build reads (v1 to v" + std::to_string(current) + ")";
 }
 
-void ReadValue(const rapidjson::Value& v, const std::string& path, std::string& out) {
-  if (!v.IsString()) throw DecodeError(path + " must be a string", path);
-  out.assign(v.GetString(), v.GetStringLength());
-  // The parser checks the bytes, not what \u escapes decode to (a lone surrogate).
-  if (!IsValidUtf8(out)) throw DecodeError(path + " is not valid UTF-8", path);
-}
-void ReadValue(const rapidjson::Value& v, const std::string& path, std::int64_t& out) {
-  if (!v.IsInt64()) throw DecodeError(path + " must be an integer", path);
-  out = v.GetInt64();
-}
-void ReadValue(const rapidjson::Value& v, const std::string& path, CommentStatus& out) {
-  std::string text;
-  ReadValue(v, path, text);
-  const auto status = ParseCommentStatus(text);
-  if (!status) throw DecodeError(path + " must be pending, approved or rejected", path);
-  out = *status;
+// Reads `data` as major version `version` of event `E` and upcasts it to the current struct.
+template <typename E, std::size_t I = 0>
+E ReadVersion(int version, const rapidjson::Value& data) {
+  using Older = typename OlderVersionsOf<E>::type;
+  if constexpr (I == std::tuple_size_v<Older>) {
+    if (version == E::kVersion) return ReadData<E>(data);
+    throw DecodeError(UnknownVersion(E::kType, version, E::kVersion), "dataschema");
+  } else {
+    using Old = std::tuple_element_t<I, Older>;
+    if (version == Old::kVersion) return UpcastToCurrent<E>(ReadData<Old>(data));
+    return ReadVersion<E, I + 1>(version, data);
+  }
 }
 
-template <typename E>
-E ReadData(const rapidjson::Value& data) {
-  if (!data.IsObject()) throw DecodeError("data must be an object", "data");
-  E event;
-  std::apply(
-      [&](const auto&... field) {
-        (ReadValue(Member(data, field.name, "data." + std::string(field.name)),
-                   "data." + std::string(field.name), event.*(field.member)),
-         ...);
-      },
-      E::Fields());
-  return event;
+// The major version a stored event of `type` declares in `dataschema`; 1 without one.
+int StoredVersion(const rapidjson::Value& envelope, std::string_view type) {
+  const rapidjson::Value* value = Find(envelope, "dataschema");
+  if (value == nullptr) return 1;
+  std::string uri;
+  ReadValue(*value, "dataschema", uri);
+  const std::string prefix = std::string(kSchemaBaseUri) + std::string(type) + "/v";
+  constexpr std::string_view kSuffix = ".json";
+  if (uri.size() > prefix.size() + kSuffix.size() && uri.starts_with(prefix) &&
+      uri.ends_with(kSuffix)) {
+    const std::string digits =
+        uri.substr(prefix.size(), uri.size() - prefix.size() - kSuffix.size());
+    const bool number = digits.size() <= 6 && digits[0] != '0' &&
+                        std::all_of(digits.begin(), digits.end(),
+                                    [](unsigned char c) { return std::isdigit(c) != 0; });
+    if (number) return std::stoi(digits);
+  }
+  if (uri.size() > 120) uri = uri.substr(0, 120) + "...";
+  throw DecodeError("dataschema '" + ToValidUtf8(uri) + "' does not name a version of " +
+                        std::string(type) + " (" + DataSchemaUri(type, 1) + ", ...)",
+                    "dataschema");
 }
 
-// Builds the event whose kType equals `type`, trying each alternative of AnyEvent in turn.
-template <std::size_t I = 0>
-AnyEvent ReadAny(std::string_view type, const rapidjson::Value& data) {
+// Calls read.template operator()<E>() for the event E whose kType equals `type`.
+template <std::size_t I = 0, typename Read>
+AnyEvent ReadAny(std::string_view type, const Read& read) {
   if constexpr (I == std::variant_size_v<AnyEvent>) {
     throw DecodeError("unknown event type '" + ToValidUtf8(type) + "'", "type");
   } else {
     using E = std::variant_alternative_t<I, AnyEvent>;
-    if (type == E::kType) return ReadData<E>(data);
-    return ReadAny<I + 1>(type, data);
+    if (type == E::kType) return read.template operator()<E>();
+    return ReadAny<I + 1>(type, read);
   }
 }
 
@@ -107,43 +104,33 @@ rapidjson::Document Parse(std::string_view bytes) {
   return doc;
 }
 
+const rapidjson::Value& Require(const rapidjson::Value& object, std::string_view name) {
+  const rapidjson::Value* value = Find(object, name);
+  if (value == nullptr) throw DecodeError("missing field " + std::string(name), std::string(name));
+  return *value;
+}
+
 std::string RequireString(const rapidjson::Value& object, std::string_view name) {
   std::string out;
-  const std::string path(name);
-  ReadValue(Member(object, name, path), path, out);
+  ReadValue(Require(object, name), std::string(name), out);
   return out;
 }
 
 }  // namespace
 
+std::string DataSchemaUri(std::string_view type, int version) {
+  return std::string(kSchemaBaseUri) + std::string(type) + "/v" + std::to_string(version) + ".json";
+}
+
 std::string EncodeEventData(const AnyEvent& event) {
   rapidjson::StringBuffer buffer;
-  Writer w(buffer);
-  std::visit([&](const auto& e) { WriteData(w, e); }, event);
+  event_json::Writer w(buffer);
+  std::visit([&](const auto& e) { event_json::WriteData(w, e); }, event);
   return {buffer.GetString(), buffer.GetSize()};
 }
 
 std::string EncodeEvent(const AnyEvent& event, const EventMeta& meta) {
-  rapidjson::StringBuffer buffer;
-  Writer w(buffer);
-  const auto type = TypeOf(event);
-  w.StartObject();
-  w.Key("specversion");
-  w.String("1.0");
-  w.Key("id");
-  WriteValue(w, meta.id);
-  w.Key("source");
-  WriteValue(w, meta.source);
-  w.Key("type");
-  w.String(type.data(), static_cast<rapidjson::SizeType>(type.size()));
-  w.Key("time");
-  WriteValue(w, meta.time);
-  w.Key("datacontenttype");
-  w.String("application/json");
-  w.Key("data");
-  std::visit([&](const auto& e) { WriteData(w, e); }, event);
-  w.EndObject();
-  return {buffer.GetString(), buffer.GetSize()};
+  return std::visit([&](const auto& e) { return event_json::EventJson(e, meta); }, event);
 }
 
 DecodedEvent DecodeEvent(std::string_view bytes) {
@@ -154,7 +141,8 @@ DecodedEvent DecodeEvent(std::string_view bytes) {
   }
   DecodedEvent out{
       .meta = {.id = RequireString(doc, "id"), .source = RequireString(doc, "source"), .time = {}},
-      .event = PostCreated{}};
+      .event = PostCreated{},
+      .stored_version = 0};
   if (out.meta.id.empty() || out.meta.id.size() > 200) {
     throw DecodeError("id must be 1-200 characters", "id");
   }
@@ -164,13 +152,16 @@ DecodedEvent DecodeEvent(std::string_view bytes) {
     throw DecodeError("datacontenttype must be application/json", "datacontenttype");
   }
   const std::string type = RequireString(doc, "type");
-  out.event = ReadAny(type, Member(doc, "data", "data"));
+  out.event = ReadAny(type, [&]<typename E>() -> AnyEvent {
+    out.stored_version = StoredVersion(doc, E::kType);
+    return ReadVersion<E>(out.stored_version, Require(doc, "data"));
+  });
   return out;
 }
 
 AnyEvent DecodeEventData(std::string_view type, std::string_view data_json) {
   const rapidjson::Document doc = Parse(data_json);
-  return ReadAny(type, doc);
+  return ReadAny(type, [&]<typename E>() -> AnyEvent { return ReadData<E>(doc); });
 }
 
 }  // namespace blog

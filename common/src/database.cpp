@@ -65,6 +65,11 @@ Database::Database(std::string url, int pool_size, std::string source)
 
 Database::~Database() = default;
 
+Database::PoolStats Database::Stats() {
+  const auto s = pool_->Snapshot();
+  return {s.size, s.open, s.in_use, s.waiting};
+}
+
 void Database::Transact(const std::function<void(Tx&)>& work, const IncomingEvent* incoming) {
   bool published = false;
   if (HeldTransaction* held = HeldTransaction::Of(*this); held != nullptr && incoming == nullptr) {

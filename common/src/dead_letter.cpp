@@ -2,6 +2,8 @@
 
 namespace blog {
 
+std::string DeadLetterSubject(std::string_view consumer) { return "dlq." + std::string(consumer); }
+
 void PublishDeadLetter(NatsClient& nats, const DeadLetter& letter) {
   // Header values must be one line: keep the error readable but safe.
   std::string error = letter.error.substr(0, 1000);
@@ -16,7 +18,7 @@ void PublishDeadLetter(NatsClient& nats, const DeadLetter& letter) {
       {std::string(kDlqConsumerHeader), letter.consumer},
   };
   if (!letter.traceparent.empty()) headers[std::string(kTraceParentHeader)] = letter.traceparent;
-  nats.Publish("dlq." + letter.consumer, letter.body, headers);
+  nats.Publish(DeadLetterSubject(letter.consumer), letter.body, headers);
 }
 
 }  // namespace blog

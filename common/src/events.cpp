@@ -21,6 +21,11 @@ std::optional<CommentStatus> ParseCommentStatus(std::string_view text) {
   return std::nullopt;
 }
 
+CommentCreated Upcast(const v1::CommentCreated& old) {
+  // v1 carried `status`, always pending for a new comment: nothing else to carry over.
+  return {.id = old.id, .post_id = old.post_id, .content = old.content, .version = old.version};
+}
+
 std::string_view TypeOf(const AnyEvent& event) {
   return std::visit([](const auto& e) { return std::decay_t<decltype(e)>::kType; }, event);
 }

@@ -65,7 +65,8 @@ void Metrics::Increment(std::string_view name, const Labels& labels, double by) 
 void Metrics::Set(std::string_view name, const Labels& labels, double value) {
   const std::lock_guard lock(mutex_);
   auto& family = families_[std::string(name)];
-  family.type = "gauge";
+  // A counter kept elsewhere and copied in on scrape stays a counter.
+  if (family.help.empty()) family.type = "gauge";
   family.values[LabelText(labels)] = value;
 }
 
@@ -106,7 +107,9 @@ std::string Metrics::Render() {
   const std::lock_guard lock(mutex_);
   std::string out;
   for (const auto& [name, family] : families_) {
-    if (family.values.empty() && family.histograms.empty()) continue;
+    // A described family is listed even before its first sample, so that what a service can
+    // report is visible from its first scrape (docs/metrics.md is checked against it).
+    if (family.values.empty() && family.histograms.empty() && family.help.empty()) continue;
     if (!family.help.empty()) out += "# HELP " + name + " " + family.help + "\n";
     out += "# TYPE " + name + " " + family.type + "\n";
     for (const auto& [labels, value] : family.values) {

@@ -66,9 +66,12 @@ ConnectionPool::ConnectionPool(std::string url, int size)
 
 PooledConnection ConnectionPool::Acquire() {
   std::unique_lock lock(mutex_);
-  if (!available_.wait_for(lock, kAcquireTimeout,
-                           [&] { return !idle_.empty() || open_ < size_; })) {
-    throw UnavailableError("database pool exhausted: all connections busy");
+  const auto ready = [&] { return !idle_.empty() || open_ < size_; };
+  if (!ready()) {
+    ++waiting_;
+    const bool got = available_.wait_for(lock, kAcquireTimeout, ready);
+    --waiting_;
+    if (!got) throw UnavailableError("database pool exhausted: all connections busy");
   }
   if (!idle_.empty()) {
     PooledConnection conn = std::move(idle_.back());
@@ -87,6 +90,11 @@ PooledConnection ConnectionPool::Acquire() {
     RethrowAsProjectError();
   }
   return conn;
+}
+
+ConnectionPool::Stats ConnectionPool::Snapshot() {
+  const std::lock_guard lock(mutex_);
+  return {size_, open_, open_ - static_cast<int>(idle_.size()), waiting_};
 }
 
 void ConnectionPool::Release(PooledConnection conn) {

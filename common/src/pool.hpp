@@ -62,6 +62,15 @@ class ConnectionPool {
   // outbox relay). Errors as RethrowAsProjectError gives them.
   void WithConnection(const std::function<void(pqxx::connection&)>& work);
 
+  // Connections open (at most `size`), of them in use, and callers waiting for one. No I/O.
+  struct Stats {
+    int size = 0;
+    int open = 0;
+    int in_use = 0;
+    int waiting = 0;
+  };
+  Stats Snapshot();
+
   void SetReadSettings(std::vector<std::pair<std::string, std::string>> settings);
   // Gives `conn` the read settings when it does not have the current ones.
   void ApplyReadSettings(PooledConnection& conn);
@@ -76,6 +85,7 @@ class ConnectionPool {
   std::condition_variable available_;
   std::vector<PooledConnection> idle_;
   int open_ = 0;
+  int waiting_ = 0;  // callers blocked in Acquire
   std::vector<std::pair<std::string, std::string>> read_settings_;
   std::atomic<std::uint64_t> read_settings_generation_{0};  // written under mutex_
 };

@@ -9,6 +9,8 @@
 #include "common/log.hpp"
 #include "common/metrics.hpp"
 
+#include "metrics_refresher.hpp"
+
 namespace blog {
 namespace {
 
@@ -28,9 +30,30 @@ void DescribeMetrics() {
   m.Describe("blog_event_age_seconds", "histogram", "Age of an event when consumed.");
   m.Describe("blog_outbox_backlog", "gauge", "Outbox rows not yet published.");
   m.Describe("blog_outbox_oldest_age_seconds", "gauge", "Age of the oldest outbox row.");
+  m.Describe("blog_consumer_pending", "gauge",
+             "Events stored for a durable consumer and not yet delivered (server's view).");
+  m.Describe("blog_consumer_ack_pending", "gauge",
+             "Events delivered to a durable consumer and not yet acknowledged.");
+  m.Describe("blog_consumer_redelivered", "gauge",
+             "Events delivered more than once to a consumer and not yet acknowledged.");
+  m.Describe("blog_dead_letters", "gauge", "Dead letters of a consumer stored on BLOG_DLQ.");
+  m.Describe("blog_db_up", "gauge", "1 when the last PostgreSQL ping succeeded, else 0.");
+  m.Describe("blog_db_pool_size", "gauge", "Most connections the PostgreSQL pool opens.");
+  m.Describe("blog_db_pool_in_use", "gauge", "PostgreSQL pool connections in use.");
+  m.Describe("blog_db_pool_waiting", "gauge", "Callers waiting for a PostgreSQL connection.");
+  m.Describe("blog_nats_connected", "gauge", "1 while connected to NATS, else 0.");
+  m.Describe("blog_nats_reconnects_total", "counter", "Reconnections to NATS since start.");
   m.Describe("blog_idempotency_requests_total", "counter",
              "Requests with an Idempotency-Key: stored, replayed, mismatch (422), in_progress "
              "(409).");
+}
+
+void DescribeReadModelMetrics() {
+  auto& m = Metrics::Global();
+  m.Describe("blog_read_model_lag_sequences", "gauge",
+             "Last stream sequence of a consumer's subject minus the last one applied.");
+  m.Describe("blog_read_model_lag_seconds", "gauge",
+             "Age of the oldest event of a consumer's subject not yet applied (0: caught up).");
 }
 
 }  // namespace
@@ -64,10 +87,16 @@ Service::Service(blog::Config config, std::vector<Migration> migrations)
   relay_ = std::make_unique<OutboxRelay>(*db_, *nats_, config_.service);
   db_->OnOutboxCommit([relay = relay_.get()] { relay->Wake(); });
   idempotency_ = std::make_unique<Idempotency>(*db_, config_.idempotency_ttl);
+  refresher_ = std::make_unique<MetricsRefresher>(*db_, *nats_, config_.metrics_refresh);
   AddOperationalRoutes();
 }
 
 Service::~Service() = default;
+
+void Service::MeasureReadModelLag() {
+  DescribeReadModelMetrics();
+  read_model_ = true;
+}
 
 bool Service::WaitForStop(std::chrono::milliseconds duration) {
   std::unique_lock lock(stop_mutex_);
@@ -104,12 +133,14 @@ void Service::AddOperationalRoutes() {
     }
     return HttpResponse::Json(200, R"({"status":"ready"})");
   });
-  router_.Add("GET", "/metrics", [](const HttpRequest&) {
+  const auto metrics = [](const HttpRequest&) {
     HttpResponse response;
     response.body = Metrics::Global().Render();
     response.content_type = "text/plain; version=0.0.4";
     return response;
-  });
+  };
+  router_.Add("GET", "/metrics", metrics);
+  metrics_router_.Add("GET", "/metrics", metrics);
 }
 
 bool Service::StartDependencies() {
@@ -132,6 +163,9 @@ bool Service::StartDependencies() {
     if (!RetryUntilAvailable("nats", [&] { listener->Start(); })) return false;
   }
   relay_->Start();
+  std::vector<WatchedConsumer> own;
+  for (const auto& l : listeners_) own.push_back({l->ConsumerName(), l->Subject(), read_model_});
+  refresher_->Watch(ConsumersToWatch(config_.service, std::move(own)));
   return true;
 }
 
@@ -160,6 +194,15 @@ int Service::Run() {
                                           }},
                     router_);
   server.Start();
+  // Metrics only: a network policy can let a monitoring system reach this port and nothing else.
+  std::unique_ptr<HttpServer> metrics_server;
+  if (config_.metrics_port != 0) {
+    HttpServerOptions options;
+    options.port = config_.metrics_port;
+    metrics_server = std::make_unique<HttpServer>(std::move(options), metrics_router_);
+    metrics_server->Start();
+  }
+  refresher_->Start();
   if (StartDependencies()) {
     started_ = true;
     log::Info("service started", {{"port", std::to_string(config_.port)}});
@@ -181,8 +224,10 @@ int Service::Run() {
   }).detach();
 
   draining_ = true;
+  refresher_->Stop();
   if (started_) std::this_thread::sleep_for(config_.shutdown_delay);
   server.Stop(config_.shutdown_timeout / 2);
+  if (metrics_server) metrics_server->Stop(std::chrono::seconds(1));
   for (auto& listener : listeners_) listener->Stop();
   relay_->Stop();
   const bool flushed = started_ && relay_->Flush(config_.shutdown_timeout / 4);

@@ -97,6 +97,16 @@ export const NATS_EVENTS = {
   moderation: { publishes: ["blog.comment.moderated"], consumes: ["CommentCreated"] },
   query: { publishes: [], consumes: ["PostCreated", "CommentCreated", "CommentUpdated"] },
 };
+// Metrics (issue 17): each service also reads the info of the consumers of the events it
+// publishes, so a backlog is visible while the consumer's own service is down; query looks up
+// stored events to report its read model's lag.
+export const NATS_WATCHES = {
+  posts: ["comments-PostCreated", "query-PostCreated"],
+  comments: ["moderation-CommentCreated", "query-CommentCreated", "query-CommentUpdated"],
+  moderation: ["comments-CommentModerated"],
+  query: [],
+};
+export const NATS_STREAM_READS = { query: ["$JS.API.STREAM.MSG.GET.BLOG"] };
 export const NATS_ADMIN_USER = "admin";     // operators: no restrictions
 export const NATS_ROUTE_USER = "route";     // the nodes' routes (cluster authorization)
 
@@ -111,22 +121,30 @@ export function natsPermissions(service) {
       `$JS.API.CONSUMER.CREATE.BLOG.${c}.>`, `$JS.API.CONSUMER.MSG.NEXT.BLOG.${c}`,
       `$JS.ACK.BLOG.${c}.>`);
   }
+  for (const c of NATS_WATCHES[service]) publish.push(`$JS.API.CONSUMER.INFO.BLOG.${c}`);
+  publish.push(...(NATS_STREAM_READS[service] ?? []));
   publish.push("$JS.API.INFO", "$JS.API.STREAM.INFO.*", "$JS.API.STREAM.CREATE.*",
     "$JS.API.STREAM.UPDATE.*");
   return { publish, subscribe: ["_INBOX.>"] };
 }
 
+// Monitoring (issue 17): each service serves GET /metrics alone on METRICS_PORT, which
+// Prometheus in namespace monitoring may reach; nothing else of the service.
+export const METRICS_PORT = 9464;
+export const MONITORING_NAMESPACE = "monitoring";
+
 // NetworkPolicy (issue 8): the only connections allowed, as [from, to, port, protocol].
 // Pods are named by their app.kubernetes.io/name label; "ingress-nginx" is the ingress
 // controller (namespace ingress-nginx), "kube-dns" the cluster DNS (namespace kube-system),
-// "cnpg-operator" CloudNativePG's operator, "kube-apiserver" and "internet" addresses
-// outside the pod network.
+// "prometheus" the monitoring system (namespace monitoring), "cnpg-operator" CloudNativePG's
+// operator, "kube-apiserver" and "internet" addresses outside the pod network.
 export const INGRESS_NAMESPACE = "ingress-nginx";
 export function allowedConnections(shape) {
   const allowed = [];
   const dns = (from) => allowed.push([from, "kube-dns", 53, "UDP"], [from, "kube-dns", 53, "TCP"]);
   for (const s of Object.keys(SERVICES)) {
     allowed.push([s, "nats", 4222, "TCP"], [s, `${s}-db`, 5432, "TCP"]);
+    allowed.push(["prometheus", s, METRICS_PORT, "TCP"]);
     dns(s);
   }
   for (const p of INGRESS.paths) allowed.push(["ingress-nginx", p.service, p.port, "TCP"]);

@@ -19,6 +19,7 @@ import { testConfig, containerEnv, localAuthorization, probePermissions, natsPro
 import * as C from "./contract.mjs";
 import { kindConfig } from "./kind.mjs";
 import { selfTests } from "./selftest.mjs";
+import { monitoringChecks } from "./monitoring.mjs";
 
 const { values: opts } = parseArgs({ options: {
   root: { type: "string", default: path.resolve(import.meta.dirname, "..", "..") },
@@ -176,6 +177,33 @@ for (const { shape, items } of shapes) {
       password: decode("Secret")("nats-admin", "NATS_PASSWORD") };
     return probePermissions(natsFiles, "auth.conf", natsEnv, natsProbeCases(creds));
   });
+}
+
+// 3c. Monitoring for kube-prometheus-stack users: k8s/monitoring, applied beside a shape.
+// Its custom resources go through the same strict CRD check as every other one.
+{
+  const MONITORING = "k8s/monitoring";
+  let items = [];
+  let kubectlDiff = null;
+  check(`[monitoring] ${MONITORING} renders (built-in renderer) a ServiceMonitor and a PrometheusRule in namespace ${C.NAMESPACE}`, () => {
+    const r = renderDir(ROOT, MONITORING);
+    items = r.items;
+    kubectlDiff = r.kubectlDiff;
+    const kinds = items.map((i) => `${i.doc.kind}/${i.doc.metadata?.namespace}`).sort().join(", ");
+    const want = `PrometheusRule/${C.NAMESPACE}, ServiceMonitor/${C.NAMESPACE}`;
+    return kinds === want ? [] : [`renders ${kinds}; want ${want}`];
+  });
+  report(`[monitoring] kubectl kustomize ${MONITORING} renders the same objects as the built-in renderer`,
+    kubectlDiff);
+  const crds = loadCrds();
+  for (const item of items) {
+    report(`[monitoring] schema ${item.doc.kind} ${item.doc.metadata?.name} (${item.source}) against its CRD`,
+      isCustomResource(crds, item.doc) ? validateCustomResource(crds, item.doc)
+        : [`${item.doc.kind} has no CRD in deploy/crds`]);
+  }
+  const base = shapes.find((x) => x.shape.name === "base");
+  const manifests = new Manifests(base.items, { externalSecrets: base.shape.externalSecrets });
+  for (const [name, fn] of monitoringChecks(ROOT, manifests)) check(`[monitoring] ${name}`, fn);
 }
 
 // 4. Dockerfiles.

@@ -153,6 +153,11 @@ const SEMANTIC_MUTATIONS = [
     (d) => { policy(d, "comments-db").ingress[0].from = [{ podSelector: {} }]; policy(d, "posts").egress[1].to = []; }],
   ["moderation open to the ingress controller", "default deny",
     (d) => { policy(d, "moderation").ingress = structuredClone(policy(d, "posts").ingress); }],
+  // Monitoring (issue 17): Prometheus reaches the metrics port and nothing else.
+  ["Prometheus let in on a service's API port", "default deny",
+    (d) => { policy(d, "query").ingress[1].ports[0].port = "http"; }],
+  ["a service without its metrics port", "follow the contract",
+    (d) => { container(d, "posts").env = container(d, "posts").env.filter((e) => e.name !== "METRICS_PORT"); }],
   ["NATS routes closed between the nodes", "default deny",
     (d) => { policy(d, "nats").egress.shift(); }],
   // The page (issue 9).

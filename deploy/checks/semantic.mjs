@@ -241,6 +241,17 @@ function serviceDeployments(m, ctx) {
     }
     const env = new Map((c.env ?? []).map((e) => [e.name, e]));
     if (env.get("PORT")?.value !== String(want.port)) errors.push(`${name}: env PORT must be "${want.port}"`);
+    // Metrics on a port of their own (docs/metrics.md), named for the ServiceMonitor.
+    if (!c.ports?.some((p) => p.name === "metrics" && p.containerPort === C.METRICS_PORT)) {
+      errors.push(`Deployment ${name}: no containerPort "metrics" ${C.METRICS_PORT}`);
+    }
+    if (env.get("METRICS_PORT")?.value !== String(C.METRICS_PORT)) {
+      errors.push(`${name}: env METRICS_PORT must be "${C.METRICS_PORT}"`);
+    }
+    const svc = m.find("Service", name, C.NAMESPACE);
+    if (!svc?.spec?.ports?.some((p) => p.name === "metrics" && p.targetPort === "metrics")) {
+      errors.push(`Service ${name}: no port "metrics" to the container's metrics port`);
+    }
     const fromMaps = new Set((c.envFrom ?? []).flatMap((e) =>
       [...keysOf(m.find(e.configMapRef ? "ConfigMap" : "Secret",
         e.configMapRef?.name ?? e.secretRef?.name, C.NAMESPACE))]));
@@ -605,6 +616,8 @@ export function networkPeers(m) {
       [{ containerPort: 80 }, { containerPort: 443 }]),
     outside("kube-dns", "kube-system", { "k8s-app": "kube-dns" },
       [{ containerPort: 53, protocol: "UDP" }, { containerPort: 53 }]),
+    outside("prometheus", C.MONITORING_NAMESPACE, { "app.kubernetes.io/name": "prometheus" },
+      [{ containerPort: 9090 }]),
     outside("cnpg-operator", C.CNPG.operatorNamespace, C.CNPG.operatorLabels,
       [{ containerPort: 9443 }, { containerPort: 8080 }]),
     outside("other-namespace", "default", { "app.kubernetes.io/name": "other" }, [{ containerPort: 8080 }]),

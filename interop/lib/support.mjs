@@ -33,21 +33,41 @@ export function readJson(path) {
   return JSON.parse(readFileSync(path, 'utf8'));
 }
 
-// docs/schemas/<Type>.json by type, as generated from the C++ catalog.
+// docs/schemas/<Type>/v<N>.json by "<Type>/v<N>", as generated from the C++ catalog.
 export function eventSchemas() {
   const out = {};
-  for (const file of readdirSync(join(docs, 'schemas'))) {
-    if (file.endsWith('.json')) out[file.replace(/\.json$/, '')] = readJson(join(docs, 'schemas', file));
+  for (const type of readdirSync(join(docs, 'schemas'))) {
+    for (const file of readdirSync(join(docs, 'schemas', type))) {
+      if (file.endsWith('.json')) out[`${type}/${file.replace(/\.json$/, '')}`] = readJson(join(docs, 'schemas', type, file));
+    }
   }
   return out;
 }
 
-// A draft 2020-12 validator per event type.
+// The current (highest) version's schema of each event type, by type.
+export function currentSchemas() {
+  const out = {};
+  const version = (key) => Number(key.split('/v')[1]);
+  for (const [key, schema] of Object.entries(eventSchemas())) {
+    const type = key.split('/')[0];
+    if (!out[type] || version(key) > version(out[type].key)) out[type] = { key, schema };
+  }
+  return Object.fromEntries(Object.entries(out).map(([type, { schema }]) => [type, schema]));
+}
+
+// "<Type>/v<N>" of a stored event: its dataschema names the version; none means v1.
+export function schemaKey(event) {
+  if (event.dataschema === undefined) return `${event.type}/v1`;
+  const match = /\/schemas\/([A-Za-z]+)\/(v[0-9]+)\.json$/.exec(event.dataschema);
+  return match ? `${match[1]}/${match[2]}` : `unknown dataschema ${event.dataschema}`;
+}
+
+// A draft 2020-12 validator per event type and version ("<Type>/v<N>").
 export function eventValidators() {
   const ajv = new Ajv2020({ allErrors: true, strict: true });
   addFormats(ajv);
   const out = {};
-  for (const [type, schema] of Object.entries(eventSchemas())) out[type] = ajv.compile(schema);
+  for (const [key, schema] of Object.entries(eventSchemas())) out[key] = ajv.compile(schema);
   return out;
 }
 

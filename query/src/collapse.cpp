@@ -50,10 +50,10 @@ Collapsed Collapse(const std::vector<SequencedEvent>& events) {
   post_index.reserve(events.size());
   comment_index.reserve(events.size());
   commented_posts.reserve(events.size());
-  const auto add_comment = [&](const auto& c, std::int64_t seq) {
+  const auto add_comment = [&](const auto& c, CommentStatus status, std::int64_t seq) {
     commented_posts.try_emplace(c.post_id, 0);
     AddComment(out.comments, comment_index,
-               {c.id, c.post_id, c.content, ToString(c.status), c.version, seq});
+               {c.id, c.post_id, c.content, ToString(status), c.version, seq});
   };
   for (const auto& [event, sequence] : events) {
     const auto seq = static_cast<std::int64_t>(sequence);
@@ -65,9 +65,9 @@ Collapsed Collapse(const std::vector<SequencedEvent>& events) {
         *stored = {p->id, p->title, p->version, seq};
       }
     } else if (const auto* c = std::get_if<CommentCreated>(event)) {
-      add_comment(*c, seq);
+      add_comment(*c, CommentStatus::kPending, seq);  // a new comment is pending
     } else if (const auto* u = std::get_if<CommentUpdated>(event)) {
-      add_comment(*u, seq);
+      add_comment(*u, u->status, seq);
     }
     // CommentModerated is the comments service's business; the read model ignores it.
   }

@@ -11,7 +11,7 @@
 # With -DEXPECT_LEAKS=N it checks itself instead: it succeeds only when exactly N lines offend.
 cmake_minimum_required(VERSION 3.25)
 
-set(service_dirs posts comments moderation query verify common/include)
+set(service_dirs posts comments moderation query verify examples common/include)
 set(nats_only_dirs tools test fuzz)
 # Headers, and the names each library declares: pqxx:: (libpqxx); PGconn, PQexec... (libpq);
 # natsMsg, jsCtx, js_PullSubscribe, stanConnection... (nats.c).

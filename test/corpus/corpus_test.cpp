@@ -21,13 +21,14 @@
 
 #include "blog_system.hpp"
 #include "corpus_case.hpp"
-#include "exposition.hpp"
+#include "exposition.hpp"  // tools/src: strict Prometheus text reader
 #include "raw_exchange.hpp"
 
 namespace blog::test::corpus {
 namespace {
 
 using namespace std::chrono_literals;
+using ctl::ParseExposition;
 
 constexpr auto kAnswerWithin = 5s;
 constexpr auto kHealthWithin = 2s;  // /healthz while slow clients hold connections

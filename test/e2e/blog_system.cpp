@@ -70,7 +70,8 @@ std::map<std::string, std::string> BlogSystem::Env(const std::string& instance) 
           {"LOG_LEVEL", "info"},
           {"RETRY_BASE_MS", "100"},
           {"RETRY_MAX_MS", "1000"},
-          {"SHUTDOWN_TIMEOUT_MS", "8000"}};
+          {"SHUTDOWN_TIMEOUT_MS", "8000"},
+          {"METRICS_REFRESH_MS", "1000"}};
 }
 
 void BlogSystem::Start(const std::string& instance, std::map<std::string, std::string> extra_env) {

@@ -38,8 +38,7 @@ std::vector<Stored> BlogHistory() {
     for (int c = 0; c < 4; ++c) {
       const std::string comment = NewUuid();
       const std::string content = "comment " + std::to_string(p) + "." + std::to_string(c);
-      events.push_back(
-          {CommentCreated{comment, post, content, CommentStatus::kPending, 0}, NewUuid()});
+      events.push_back({CommentCreated{comment, post, content, 0}, NewUuid()});
       const auto status = c % 2 == 0 ? CommentStatus::kApproved : CommentStatus::kRejected;
       events.push_back({CommentUpdated{comment, post, content, status, 1}, NewUuid()});
     }
@@ -72,22 +71,6 @@ struct Node : test::Servers {
                    {{std::string(kMsgIdHeader), NewUuid()}});
     }
   }
-
-  std::string Rows(const std::string& sql) {
-    std::string out;
-    db.Transact([&](Tx& tx) {
-      const blog::Rows rows = tx.ExecScript(sql);
-      for (const Row& row : rows) {
-        for (const auto column : rows.Columns()) {
-          out += std::string(row.Get<std::optional<std::string_view>>(column).value_or("")) + "|";
-        }
-        out += "\n";
-      }
-    });
-    return out;
-  }
-
-  int Count(const std::string& sql) { return std::stoi(Rows(sql)); }
 };
 
 // Posts and comments of the query read model; with `positions`, also the stream positions and

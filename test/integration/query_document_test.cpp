@@ -70,9 +70,9 @@ TEST_CASE("the query projection stores each post's body exactly as the JSON writ
   // One by one, the comment before its post, the update before the creation.
   const std::vector<AnyEvent> events = {
       CommentUpdated{first.id, post, first.content, CommentStatus::kApproved, 1},
-      CommentCreated{second.id, post, second.content, CommentStatus::kPending, 0},
+      CommentCreated{second.id, post, second.content, 0},
       PostCreated{post, kTricky, 0},
-      CommentCreated{first.id, post, "old", CommentStatus::kPending, 0},
+      CommentCreated{first.id, post, "old", 0},
   };
   std::uint64_t seq = 10;
   for (const auto& e : events) db.Transact([&](Tx& tx) { query::Apply(tx, e, seq--); });
@@ -83,7 +83,7 @@ TEST_CASE("the query projection stores each post's body exactly as the JSON writ
   std::vector<AnyEvent> batch = {PostCreated{batch_post, kTricky, 0}};
   for (const auto& c : {first, second}) {
     const std::string id = NewUuid();
-    batch.push_back(CommentCreated{id, batch_post, "old", CommentStatus::kPending, 0});
+    batch.push_back(CommentCreated{id, batch_post, "old", 0});
     batch.push_back(CommentUpdated{id, batch_post, c.content, CommentStatus::kRejected, 1});
   }
   std::vector<query::SequencedEvent> sequenced;
@@ -103,13 +103,13 @@ TEST_CASE("a post with more comments than the query model stores keeps no docume
   const std::string post = NewUuid();
   std::vector<AnyEvent> events = {PostCreated{post, "busy", 0}};
   for (int i = 0; i < query::kMaxStoredComments; ++i) {
-    events.push_back(CommentCreated{NewUuid(), post, "c", CommentStatus::kPending, 0});
+    events.push_back(CommentCreated{NewUuid(), post, "c", 0});
   }
   std::vector<query::SequencedEvent> sequenced;
   for (std::size_t i = 0; i < events.size(); ++i) sequenced.push_back({&events[i], 1 + i});
   db.Transact([&](Tx& tx) { query::ApplyAll(tx, sequenced); });
   CHECK(StoredDoc(db, post).rfind(R"({"id":")", 0) == 0);
-  const AnyEvent one_more = CommentCreated{NewUuid(), post, "c", CommentStatus::kPending, 0};
+  const AnyEvent one_more = CommentCreated{NewUuid(), post, "c", 0};
   db.Transact([&](Tx& tx) { query::Apply(tx, one_more, 1000); });
   CHECK(StoredDoc(db, post) == "(null)");
 }
@@ -145,7 +145,7 @@ TEST_CASE("a post's id is where the query routes slice it, stored or rendered on
   const std::string busy = NewUuid();  // too many comments for a stored document
   std::vector<AnyEvent> events = {PostCreated{spelled, kTricky, 0}, PostCreated{busy, "busy", 0}};
   for (int i = 0; i <= query::kMaxStoredComments; ++i) {
-    events.push_back(CommentCreated{NewUuid(), busy, "c", CommentStatus::kPending, 0});
+    events.push_back(CommentCreated{NewUuid(), busy, "c", 0});
   }
   std::vector<query::SequencedEvent> sequenced;
   for (std::size_t i = 0; i < events.size(); ++i) sequenced.push_back({&events[i], 1 + i});

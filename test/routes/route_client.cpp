@@ -29,6 +29,8 @@ Config RouteConfig(const std::string& service, const std::string& database_url) 
                 .shutdown_delay = {},
                 .shutdown_timeout = std::chrono::seconds(5),
                 .idempotency_ttl = std::chrono::hours(24),
+                .metrics_port = 0,
+                .metrics_refresh = std::chrono::seconds(5),
                 .post_wait = std::chrono::milliseconds(2000),
                 .banned_words = {"orange"},
                 .query_cache_bytes = 16 << 20,

@@ -276,4 +276,18 @@ Servers::Servers(const std::string& client_name, const std::string& component,
   db.Migrate(component, migrations);
 }
 
+std::string Servers::Rows(const std::string& sql) {
+  std::string out;
+  db.Transact([&](Tx& tx) {
+    const blog::Rows rows = tx.ExecScript(sql);
+    for (const Row& row : rows) {
+      for (const auto column : rows.Columns()) {
+        out += std::string(row.Get<std::optional<std::string_view>>(column).value_or("")) + "|";
+      }
+      out += "\n";
+    }
+  });
+  return out;
+}
+
 }  // namespace blog::test

@@ -110,6 +110,10 @@ class TlsCertificates {
 struct Servers {
   Servers(const std::string& client_name, const std::string& component,
           const std::vector<Migration>& migrations);
+  // The rows of `sql` on `db`, one "a|b|" line each (NULL as empty): a state to compare.
+  std::string Rows(const std::string& sql);
+  // The integer in the first column of the first row of `sql`, e.g. a count.
+  int Count(const std::string& sql) { return std::stoi(Rows(sql)); }
   NatsServer server;
   TempDatabase pg;
   NatsClient nats;

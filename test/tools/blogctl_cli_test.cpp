@@ -17,7 +17,8 @@ TEST_CASE("blogctl without a command prints the commands and exits 2", "[blogctl
 TEST_CASE("every blogctl command answers --help with its usage and exit code 0", "[blogctl]") {
   const std::vector<std::vector<std::string>> commands = {
       {"events", "tail"}, {"events", "stats"}, {"consumers"},      {"flow"},         {"replay"},
-      {"dlq", "list"},    {"dlq", "show"},     {"dlq", "requeue"}, {"dlq", "purge"}, {"schema"}};
+      {"dlq", "list"},    {"dlq", "show"},     {"dlq", "requeue"}, {"dlq", "purge"}, {"schema"},
+      {"top"}};
   for (auto words : commands) {
     std::string name;
     for (const auto& w : words) name += (name.empty() ? "" : " ") + w;

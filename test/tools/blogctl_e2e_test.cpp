@@ -43,7 +43,7 @@ double Metric(BlogSystem& blog, const std::string& service, const std::string& n
               const std::map<std::string, std::string>& labels) {
   const auto r = blog::test::Http(blog.Port(service), "GET", "/metrics");
   REQUIRE(r.status == 200);
-  return blog::test::ParseExposition(r.body).Sum(name, labels);
+  return blog::ctl::ParseExposition(r.body).Sum(name, labels);
 }
 
 // The query consumers have acknowledged everything stored for them.

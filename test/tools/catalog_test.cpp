@@ -65,30 +65,62 @@ TEST_CASE("every event has exactly one producer", "[catalog]") {
   }
 }
 
-TEST_CASE("an event schema requires every envelope attribute and every data field", "[catalog]") {
+TEST_CASE("an event schema requires every envelope attribute and every required data field",
+          "[catalog]") {
   for (const auto& e : blog::EventCatalog()) {
-    INFO(e.type);
-    const auto schema = Json(e.schema_json);
-    CHECK(std::string(schema["$schema"].GetString()) ==
-          "https://json-schema.org/draft/2020-12/schema");
-    CHECK(std::string(schema["$id"].GetString()) ==
-          "https://blog.example/schemas/" + e.type + ".json");
-    const auto required = Strings(schema["required"]);
-    for (const char* key :
-         {"specversion", "id", "source", "type", "time", "datacontenttype", "data"}) {
-      CHECK(std::find(required.begin(), required.end(), key) != required.end());
+    for (const auto& v : e.versions) {
+      INFO(e.type << " v" << v.version);
+      const auto schema = Json(v.schema_json);
+      CHECK(std::string(schema["$schema"].GetString()) ==
+            "https://json-schema.org/draft/2020-12/schema");
+      CHECK(std::string(schema["$id"].GetString()) == v.dataschema);
+      CHECK(v.dataschema ==
+            "https://blog.example/schemas/" + e.type + "/v" + std::to_string(v.version) + ".json");
+      const auto required = Strings(schema["required"]);
+      for (const char* key :
+           {"specversion", "id", "source", "type", "time", "datacontenttype", "data"}) {
+        CHECK(std::find(required.begin(), required.end(), key) != required.end());
+      }
+      // Events stored before versions existed have no dataschema: only v1 lets it be absent.
+      CHECK((std::find(required.begin(), required.end(), "dataschema") != required.end()) ==
+            (v.version > 1));
+      CHECK(std::string(schema["properties"]["type"]["const"].GetString()) == e.type);
+      CHECK(std::string(schema["properties"]["dataschema"]["const"].GetString()) == v.dataschema);
+      const auto& data = schema["properties"]["data"];
+      std::vector<std::string> expected;
+      for (const auto& f : v.fields) {
+        if (std::find(v.optional.begin(), v.optional.end(), f) == v.optional.end()) {
+          expected.push_back(f);
+        }
+      }
+      CHECK(Strings(data["required"]) == expected);
+      CHECK(data["properties"].MemberCount() == v.fields.size());
+      for (const auto& f : v.fields) {
+        INFO(f);
+        CHECK(std::string(data["properties"][f.c_str()]["description"].GetString()).size() > 5);
+      }
+      CHECK(Json(v.data_schema_json) == data);
     }
-    CHECK(std::string(schema["properties"]["type"]["const"].GetString()) == e.type);
-    const auto& data = schema["properties"]["data"];
-    CHECK(Strings(data["required"]) == e.fields);
-    CHECK(data["properties"].MemberCount() == e.fields.size());
-    CHECK(Json(e.data_schema_json) == data);
   }
+}
+
+TEST_CASE("the catalog lists every version of an event, oldest first, the current one last",
+          "[catalog]") {
+  const auto& created = *blog::FindEvent("CommentCreated");
+  REQUIRE(created.versions.size() == 2);
+  CHECK(created.versions[0].version == 1);
+  CHECK(created.Current().version == blog::CommentCreated::kVersion);
+  CHECK(created.versions[0].fields ==
+        std::vector<std::string>{"id", "postId", "content", "status", "version"});
+  CHECK(created.Current().fields == std::vector<std::string>{"id", "postId", "content", "version"});
+  const auto& updated = *blog::FindEvent("CommentUpdated");
+  REQUIRE(updated.versions.size() == 1);
+  CHECK(updated.Current().optional == std::vector<std::string>{"reason"});
 }
 
 TEST_CASE("field schemas follow the member types: string, integer and the status enum",
           "[catalog]") {
-  const auto schema = Json(blog::FindEvent("CommentModerated")->schema_json);
+  const auto schema = Json(blog::FindEvent("CommentModerated")->Current().schema_json);
   const auto& props = schema["properties"]["data"]["properties"];
   CHECK(std::string(props["postId"]["type"].GetString()) == "string");
   CHECK(std::string(props["reason"]["type"].GetString()) == "string");
@@ -103,28 +135,36 @@ TEST_CASE("field schemas follow the member types: string, integer and the status
 
 TEST_CASE("the data fields listed are the ones the codec writes", "[catalog]") {
   for (const auto& e : blog::EventCatalog()) {
-    INFO(e.type);
-    const auto example = Json(e.example_json);
-    std::vector<std::string> written;
-    for (const auto& m : example["data"].GetObject()) written.emplace_back(m.name.GetString());
-    CHECK(written == e.fields);
+    for (const auto& v : e.versions) {
+      INFO(e.type << " v" << v.version);
+      const auto example = Json(v.example_json);
+      std::vector<std::string> written;
+      for (const auto& m : example["data"].GetObject()) written.emplace_back(m.name.GetString());
+      CHECK(written == v.fields);
+    }
   }
 }
 
-TEST_CASE("each example is a complete event that the codec decodes back", "[catalog]") {
+TEST_CASE("each example is a complete event that the codec decodes, older versions upcast",
+          "[catalog]") {
   for (const auto& e : blog::EventCatalog()) {
-    INFO(e.type << ": " << e.example_json);
-    const auto decoded = blog::DecodeEvent(e.example_json);
-    CHECK(blog::TypeOf(decoded.event) == e.type);
-    CHECK(decoded.meta.source == "/" + e.producers.front());
-    CHECK(blog::EncodeEvent(decoded.event, decoded.meta) == e.example_json);
+    for (const auto& v : e.versions) {
+      INFO(e.type << " v" << v.version << ": " << v.example_json);
+      const auto decoded = blog::DecodeEvent(v.example_json);
+      CHECK(blog::TypeOf(decoded.event) == e.type);
+      CHECK(decoded.stored_version == v.version);
+      CHECK(decoded.meta.source == "/" + e.producers.front());
+      if (v.version == e.Current().version) {
+        CHECK(blog::EncodeEvent(decoded.event, decoded.meta) == v.example_json);
+      }
+    }
   }
 }
 
 TEST_CASE("examples about one post share its id", "[catalog]") {
-  const auto post = Json(blog::FindEvent("PostCreated")->example_json);
-  const auto comment = Json(blog::FindEvent("CommentCreated")->example_json);
-  const auto updated = Json(blog::FindEvent("CommentUpdated")->example_json);
+  const auto post = Json(blog::FindEvent("PostCreated")->Current().example_json);
+  const auto comment = Json(blog::FindEvent("CommentCreated")->Current().example_json);
+  const auto updated = Json(blog::FindEvent("CommentUpdated")->Current().example_json);
   CHECK(std::string(post["data"]["id"].GetString()) == comment["data"]["postId"].GetString());
   CHECK(std::string(comment["data"]["id"].GetString()) == updated["data"]["id"].GetString());
   CHECK(std::string(comment["id"].GetString()) != updated["id"].GetString());

@@ -139,14 +139,39 @@ const std::vector<Command>& Commands() {
        "",
        0,
        0,
-       "write the AsyncAPI document and JSON Schemas of every event",
+       "write the AsyncAPI document and JSON Schemas of every event version",
        "Writes DIR/asyncapi.yaml and DIR/asyncapi.json (AsyncAPI 3.0: channels = subjects,\n"
-       "messages = event types with schema and example, operations = which service sends and\n"
-       "receives each) and DIR/schemas/<Type>.json (JSON Schema draft 2020-12), all generated\n"
-       "from the event catalog. --check compares instead of writing and fails on a difference.",
+       "messages = event types and versions with schema and example, operations = which\n"
+       "service sends and receives each) and DIR/schemas/<Type>/v<N>.json (JSON Schema draft\n"
+       "2020-12), all generated from the event catalog. The committed schemas are the contract:\n"
+       "a change that breaks one (anything but a new optional field) is refused with what broke,\n"
+       "and nothing is written. --check compares instead of writing and fails on a breaking\n"
+       "change or a difference.",
        {{"out", "DIR", "output folder (default: docs)"},
-        {"check", "", "do not write; exit 1 when DIR differs from the generated documents"}},
+        {"check", "",
+         "do not write; exit 1 on a breaking change or when DIR differs from the generated "
+         "documents"}},
        Schema},
+      {{"top"},
+       "[[NAME=]HOST:PORT...]",
+       0,
+       256,
+       "a live view: per service and consumer, rates, backlog and dead letters",
+       "Redraws every second until Ctrl-C, like `nats top`. Per service: instances answering,\n"
+       "API requests and 5xx answers per second, events published per second, outbox rows and\n"
+       "the oldest one's age. Per durable consumer: events acknowledged per second, pending,\n"
+       "ack-pending and redelivered (from NATS, as `blogctl consumers`) and dead letters waiting\n"
+       "on BLOG_DLQ. Rates are the change of each instance's counters between two refreshes.\n"
+       "\n"
+       "The instances are read at http://HOST:PORT/metrics: those named as arguments (NAME is\n"
+       "the service, or a replica such as comments-2), else those of the topology file given\n"
+       "by --targets or $BLOG_TARGETS (Prometheus file_sd JSON, which `./blog up` writes to\n"
+       ".data/monitoring/targets.json; `./blog ctl top` passes it).",
+       {{"targets", "FILE", "topology file to read the instances from"},
+        {"interval-ms", "MS", "time between refreshes (default 1000)"},
+        {"count", "N", "stop after N refreshes (default: until Ctrl-C)"},
+        {"plain", "", "append each refresh instead of redrawing the screen"}},
+       Top},
   };
   return commands;
 }

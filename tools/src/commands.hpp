@@ -34,5 +34,6 @@ int DlqShow(Invocation& in);
 int DlqRequeue(Invocation& in);
 int DlqPurge(Invocation& in);
 int Schema(Invocation& in);
+int Top(Invocation& in);
 
 }  // namespace blog::ctl

@@ -16,21 +16,42 @@ std::string Text(const std::string& value) { return Quoted(value); }
 std::string Text(std::int64_t value) { return std::to_string(value); }
 std::string Text(CommentStatus value) { return std::string(ToString(value)); }
 
-// "key=value ..." in the order of the struct's Fields().
+template <typename T>
+std::string Text(const std::optional<T>& value) {
+  return Text(*value);
+}
+template <typename T>
+bool Present(const T& /*value*/) {
+  return true;
+}
+template <typename T>
+bool Present(const std::optional<T>& value) {
+  return value.has_value();
+}
+
+// "key=value ..." in the order of the struct's Fields(); absent optional fields left out.
 std::string DataFields(const AnyEvent& event) {
   return std::visit(
       [](const auto& e) {
         std::string line;
-        std::apply(
-            [&](const auto&... field) {
-              ((line += (line.empty() ? "" : " ") + std::string(field.name) + "=" +
-                        Text(e.*(field.member))),
-               ...);
-            },
-            std::decay_t<decltype(e)>::Fields());
+        const auto add = [&](const auto& field) {
+          const auto& value = e.*(field.member);
+          if (!Present(value)) return;
+          line += (line.empty() ? "" : " ") + std::string(field.name) + "=" + Text(value);
+        };
+        std::apply([&](const auto&... field) { (add(field), ...); },
+                   std::decay_t<decltype(e)>::Fields());
         return line;
       },
       event);
+}
+
+// " [stored as v1]" when the event was stored in an older version than this build's.
+std::string StoredVersionNote(const DecodedEvent& decoded) {
+  const int current =
+      std::visit([](const auto& e) { return std::decay_t<decltype(e)>::kVersion; }, decoded.event);
+  if (decoded.stored_version == current) return "";
+  return " [stored as v" + std::to_string(decoded.stored_version) + "]";
 }
 
 std::string Shorten(const std::string& text, std::size_t max) {
@@ -61,8 +82,8 @@ std::string EventLine(const StoredMessage& message) {
       "#" + std::to_string(message.sequence) + "  " + FormatTime(message.timestamp_ns) + "  ";
   try {
     const DecodedEvent decoded = DecodeEvent(message.data);
-    line += std::string(TypeOf(decoded.event)) + "  " + DataFields(decoded.event) + "  (" +
-            decoded.meta.source;
+    line += std::string(TypeOf(decoded.event)) + StoredVersionNote(decoded) + "  " +
+            DataFields(decoded.event) + "  (" + decoded.meta.source;
     if (!message.traceparent.empty()) {
       line += ", trace " + TraceParent::FromHeader(message.traceparent).trace_id;
     }

@@ -9,8 +9,10 @@
 
 namespace blog::ctl {
 
-// "#12  2026-11-28T12:00:00.123Z  CommentCreated  id=… postId=… content="…" status=pending
-//  version=0  (/comments, trace 4bf9…)"; an undecodable body is shown with its error.
+// "#12  2026-11-28T12:00:00.123Z  CommentCreated  id=… postId=… content="…" version=0
+//  (/comments, trace 4bf9…)"; an event stored in an older version than this build's shows
+// "CommentCreated [stored as v1]" and its fields as upcast; an undecodable body is shown with
+// its error.
 std::string EventLine(const StoredMessage& message);
 
 // The data fields of an event body as "key=value" pairs, or "undecodable: <error>".

@@ -53,7 +53,11 @@ int Flow(Invocation& in) {
       std::vector<std::string> durable;
       for (const auto& s : e.consumers) durable.push_back(ConsumerName(s, e.type));
       row.AddMember("durable_consumers", Strings(doc, durable), a);
-      row.AddMember("fields", Strings(doc, e.fields), a);
+      row.AddMember("version", e.Current().version, a);
+      rapidjson::Value versions(rapidjson::kArrayType);
+      for (const auto& v : e.versions) versions.PushBack(v.version, a);
+      row.AddMember("versions", versions, a);
+      row.AddMember("fields", Strings(doc, e.Current().fields), a);
       events.PushBack(row, a);
     }
     doc.AddMember("stream", rapidjson::StringRef(kEventStream.data(), kEventStream.size()), a);

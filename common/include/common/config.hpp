@@ -69,6 +69,10 @@ struct Config {
   std::chrono::milliseconds shutdown_delay;    // SHUTDOWN_DELAY_MS: readiness down before closing
   std::chrono::milliseconds shutdown_timeout;  // SHUTDOWN_TIMEOUT_MS: bound on the whole drain
   std::chrono::milliseconds idempotency_ttl;   // IDEMPOTENCY_TTL_MS: life of an Idempotency-Key
+  // METRICS_PORT: a second port that serves only GET /metrics (0: none; /metrics is always
+  // served on PORT too), so that a network policy can open metrics without the API.
+  int metrics_port;
+  std::chrono::milliseconds metrics_refresh;  // METRICS_REFRESH_MS: consumer and database gauges
 
   // The settings of one service each, read here too so that every variable has one place.
   std::chrono::milliseconds post_wait;    // POST_WAIT_MS (comments): wait for an unseen post

@@ -93,6 +93,16 @@ class Database {
   // True when a trivial query succeeds now.
   bool Ping();
 
+  // The pool right now: connections open (at most `size`), of them in use, and callers waiting
+  // for one. Cheap (no I/O); for /metrics.
+  struct PoolStats {
+    int size = 0;
+    int open = 0;
+    int in_use = 0;
+    int waiting = 0;
+  };
+  PoolStats Stats();
+
   // `observer` runs after every commit that wrote outbox rows (on the committing thread).
   void OnOutboxCommit(std::function<void()> observer);
 

@@ -29,6 +29,9 @@ struct DeadLetter {
   std::string body;
 };
 
+// The subject of `consumer`'s dead letters: "dlq.<consumer>".
+std::string DeadLetterSubject(std::string_view consumer);
+
 // Stores `letter` on BLOG_DLQ and waits for the ack. Throws like NatsClient::Publish.
 void PublishDeadLetter(NatsClient& nats, const DeadLetter& letter);
 

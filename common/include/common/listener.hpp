@@ -77,6 +77,7 @@ class ListenerBase {
   // True while bound to the consumer and fetching.
   bool Bound() const { return bound_.load(); }
   const std::string& ConsumerName() const { return consumer_; }
+  const std::string& Subject() const { return subject_; }
 
  protected:
   // Calls the typed OnMessage of the subclass.

@@ -2,7 +2,8 @@
 //
 // One process-wide registry. Counters and gauges are keyed by name and label set; histograms use
 // fixed latency buckets (seconds). Collectors run just before rendering, for values that are
-// cheaper to read on demand (outbox backlog). Thread-safe.
+// cheaper to read on demand (outbox backlog). A described family is rendered (HELP and TYPE)
+// even while it has no sample yet. Thread-safe.
 #pragma once
 
 #include <functional>
@@ -22,6 +23,7 @@ class Metrics {
   static Metrics& Global();
 
   void Increment(std::string_view name, const Labels& labels, double by = 1.0);
+  // Sets a gauge; also copies in a counter kept elsewhere when `name` was described as one.
   void Set(std::string_view name, const Labels& labels, double value);
   void Observe(std::string_view name, const Labels& labels, double seconds);
   // `help` is written once per family; the first call wins.

@@ -7,9 +7,11 @@
 //   }
 //
 // Start-up: configuration from the environment and JSON logs; then the HTTP port opens at once,
-// with /healthz (200), /readyz and /metrics, while every other route answers 503 until the
-// service has started; then PostgreSQL (waits until reachable, then migrates), NATS (waits until
-// reachable, then makes sure the streams exist), the listeners and the outbox relay.
+// with /healthz (200), /readyz and /metrics (also alone on METRICS_PORT when set), while every
+// other route answers 503 until the service has started; a thread keeps the consumer, database
+// and NATS gauges current (every METRICS_REFRESH_MS; docs/metrics.md); then PostgreSQL (waits
+// until reachable, then migrates), NATS (waits until reachable, then makes sure the streams
+// exist), the listeners and the outbox relay.
 // Shutdown on SIGTERM or SIGINT, also while still waiting for a dependency, bounded by
 // SHUTDOWN_TIMEOUT_MS: /readyz fails first (for SHUTDOWN_DELAY_MS, so load balancers stop
 // sending), then the port refuses new requests and in-flight ones finish, listeners finish their
@@ -35,6 +37,8 @@
 #include "common/router.hpp"
 
 namespace blog {
+
+class MetricsRefresher;  // metrics_refresher.hpp
 
 class Service {
  public:
@@ -63,6 +67,10 @@ class Service {
     return ref;
   }
 
+  // Reports how far the read model built by this service's listeners is behind the stream
+  // (blog_read_model_lag_sequences and _seconds per consumer). Call before Run().
+  void MeasureReadModelLag();
+
   // Starts, serves until SIGTERM/SIGINT, then shuts down as described above. Returns the exit
   // code.
   int Run();
@@ -84,8 +92,11 @@ class Service {
   std::unique_ptr<OutboxRelay> relay_;
   std::unique_ptr<Idempotency> idempotency_;
   std::vector<std::unique_ptr<ListenerBase>> listeners_;
+  std::unique_ptr<MetricsRefresher> refresher_;  // after db_ and nats_: uses both
   std::vector<Migration> migrations_;
   Router router_;
+  Router metrics_router_;  // METRICS_PORT: GET /metrics only
+  bool read_model_ = false;
   std::atomic<bool> started_{false};
   std::atomic<bool> draining_{false};
   std::mutex stop_mutex_;

@@ -1,45 +1,45 @@
-// A strict reader of the Prometheus text exposition format (0.0.4), for tests: every line must
-// be a comment (# HELP / # TYPE) or a sample `name{label="value",...} number`.
-#pragma once
+#include "exposition.hpp"
 
+#include <algorithm>
 #include <cctype>
-#include <map>
 #include <sstream>
 #include <stdexcept>
-#include <string>
-#include <vector>
 
-namespace blog::test {
+namespace blog::ctl {
+namespace {
 
-struct Sample {
-  std::string name;
-  std::map<std::string, std::string> labels;
-  double value = 0;
-};
-
-struct Exposition {
-  std::map<std::string, std::string> types;  // family -> counter|gauge|histogram
-  std::map<std::string, std::string> help;   // family -> text
-  std::vector<Sample> samples;
-
-  // Sum of the samples called `name` whose labels include every pair of `match`.
-  double Sum(const std::string& name, const std::map<std::string, std::string>& match = {}) const {
-    double total = 0;
-    for (const auto& s : samples) {
-      if (s.name != name) continue;
-      bool ok = true;
-      for (const auto& [k, v] : match) {
-        const auto it = s.labels.find(k);
-        ok = ok && it != s.labels.end() && it->second == v;
-      }
-      if (ok) total += s.value;
-    }
-    return total;
+bool Matches(const Sample& s, const std::map<std::string, std::string>& match) {
+  for (const auto& [k, v] : match) {
+    const auto it = s.labels.find(k);
+    if (it == s.labels.end() || it->second != v) return false;
   }
-};
+  return true;
+}
 
-// Throws std::runtime_error naming the first line that is not in the format.
-inline Exposition ParseExposition(const std::string& text) {
+}  // namespace
+
+double Exposition::Sum(const std::string& name,
+                       const std::map<std::string, std::string>& match) const {
+  double total = 0;
+  for (const auto& s : samples) {
+    if (s.name == name && Matches(s, match)) total += s.value;
+  }
+  return total;
+}
+
+double Exposition::Max(const std::string& name,
+                       const std::map<std::string, std::string>& match) const {
+  double most = 0;
+  bool any = false;
+  for (const auto& s : samples) {
+    if (s.name != name || !Matches(s, match)) continue;
+    most = any ? std::max(most, s.value) : s.value;
+    any = true;
+  }
+  return most;
+}
+
+Exposition ParseExposition(const std::string& text) {
   Exposition out;
   std::istringstream in(text);
   std::string line;
@@ -107,4 +107,4 @@ inline Exposition ParseExposition(const std::string& text) {
   return out;
 }
 
-}  // namespace blog::test
+}  // namespace blog::ctl
