@@ -17,7 +17,8 @@ int main(int argc, char** argv) {
         service.AddListener<query::ProjectionListener<CommentCreated>>();
         service.AddListener<query::ProjectionListener<CommentUpdated>>();
         service.MeasureReadModelLag();
-        query::AddRoutes(service, service.Config().query_cache_bytes);
+        query::AddRoutes(service, service.Config().query_cache_bytes,
+                         service.Config().query_read_pool);
       },
       {{.name = "rebuild",
         .summary = "drop the read model and replay it from the first event",

@@ -66,13 +66,13 @@ ha_create() {
   BENCH_METHOD=POST BENCH_BODY='{"title":"a benchmark post #"}' BENCH_IDS_OUT="$out/$name.ids" \
     BENCH_HOST=posts.com wrk_run "$name" "$url" "$dur" 32
   rps=$(result "$out/$name.wrk" rps)
-  row "8 HA create post, $label" "$(wrk_figure "$out/$name.wrk")" "1 node: $(int "${create_rps:-0}") req/s" \
+  row "9 HA create post, $label" "$(wrk_figure "$out/$name.wrk")" "1 node: $(int "${create_rps:-0}") req/s" \
     "$(pct "$rps" "${create_rps:-0}")" "— (the cost of HA)" "-"
   n=$(wc -l <"$out/$name.ids") started=$(date +%s.%N)
   wait_until "$drain_limit" ha_all_arrived "$out/$name.ids" || true
   missing=$(ha_missing_posts "$out/$name.ids" 2>>"$out/errors.log" || echo "?")
   took=$(calc "$(date +%s.%N) - $started")
-  row "8 HA create post, $label: lost" "$missing of $n (in query after $took s)" "-" "-" "0" \
+  row "9 HA create post, $label: lost" "$missing of $n (in query after $took s)" "-" "-" "0" \
     "$(yes_no [ "$missing" = 0 ])"
   [ "$missing" = 0 ] || fail "HA $label: $missing of $n created posts never reached the query service"
 }
@@ -96,7 +96,7 @@ item_ha() {
     --label ha --max-seconds "$e2e_limit" >"$out/ha-e2e.txt" 2>&1 ||
     fail "HA e2e: $(grep -v '^RESULT' "$out/ha-e2e.txt" | tail -1)"
   say "HA e2e via nginx: comment $(latency_figure "$out/ha-e2e.txt" e2e_comment_ha); post $(latency_figure "$out/ha-e2e.txt" e2e_post_ha)"
-  ha_latency_row "8 HA e2e comment 201→final, idle, via nginx" e2e_comment_ha e2e_comment_idle
-  ha_latency_row "8 HA e2e post 201→query, idle, via nginx" e2e_post_ha e2e_post_idle
+  ha_latency_row "9 HA e2e comment 201→final, idle, via nginx" e2e_comment_ha e2e_comment_idle
+  ha_latency_row "9 HA e2e post 201→query, idle, via nginx" e2e_post_ha e2e_post_idle
   stop_ha
 }

@@ -4,6 +4,7 @@
 //                  [--bg-rate R] [--label L] [--max-seconds S] [--samples-out FILE]
 //                  [--host-header H]   (through an ingress: both ports are its port)
 //   blog-bench breakdown --nats URL --samples FILE
+//   blog-bench write --posts-port P --comments-port C --rate R [--threads T] [--ids-out FILE]
 //   blog-bench seed --posts-port P --comments-port C --posts N --comments K [--out FILE]
 //   blog-bench publish --nats URL --events N
 //   blog-bench consume --nats URL [--stream BLOG]
@@ -18,13 +19,14 @@
 namespace bench {
 int RunE2e(const std::map<std::string, std::string>& args);
 int RunSeed(const std::map<std::string, std::string>& args);
+int RunWrite(const std::map<std::string, std::string>& args);
 int RunBreakdown(const std::map<std::string, std::string>& args);
 int RunJetStream(const std::string& command, const std::map<std::string, std::string>& args);
 }  // namespace bench
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: blog-bench e2e|seed|breakdown|publish|consume|purge|backlog|hop --key value ...\n");
+    std::fprintf(stderr, "usage: blog-bench e2e|seed|write|breakdown|publish|consume|purge|backlog|hop --key value ...\n");
     return 2;
   }
   const std::string command = argv[1];
@@ -37,6 +39,7 @@ int main(int argc, char** argv) {
   try {
     if (command == "e2e") return bench::RunE2e(args);
     if (command == "seed") return bench::RunSeed(args);
+    if (command == "write") return bench::RunWrite(args);
     if (command == "breakdown") return bench::RunBreakdown(args);
     return bench::RunJetStream(command, args);
   } catch (const std::exception& e) {

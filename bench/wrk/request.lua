@@ -2,6 +2,8 @@
 --   BENCH_METHOD      GET or POST (default GET)
 --   BENCH_PATH        the path (default: the path of the URL), or
 --   BENCH_PATHS_FILE  a file of paths, one per line; each request picks one at random
+--   BENCH_ZIPF        with BENCH_PATHS_FILE: pick the n-th path with weight 1/n^BENCH_ZIPF
+--                     (Zipf-like popularity, the first line the most popular) instead
 --   BENCH_BODY        JSON body for POST; "#" is replaced by a per-thread counter
 --   BENCH_IDS_OUT     when set, the "id" of every 201 body is written to this file
 --   BENCH_HOST        the Host header (an ingress rule's host), when set
@@ -16,6 +18,7 @@ local body = os.getenv("BENCH_BODY") or ""
 local ids_out = os.getenv("BENCH_IDS_OUT")
 local host = os.getenv("BENCH_HOST")
 local prefer = os.getenv("BENCH_PREFER")
+local zipf = tonumber(os.getenv("BENCH_ZIPF") or "")
 
 function setup(thread)
   thread:set("index", #threads + 1)
@@ -33,6 +36,15 @@ function init(args)
       if #line > 0 then paths[#paths + 1] = line end
     end
   end
+  if zipf and #paths > 0 then
+    cdf = {}
+    local total = 0
+    for i = 1, #paths do
+      total = total + 1 / i ^ zipf
+      cdf[i] = total
+    end
+    for i = 1, #paths do cdf[i] = cdf[i] / total end
+  end
   math.randomseed(os.time() + (index or 0) * 7919)
   headers = { ["Content-Type"] = "application/json", ["Host"] = host }
   if prefer then headers["Prefer"] = prefer end
@@ -40,9 +52,20 @@ function init(args)
   fixed_path = fixed_path or wrk.path  -- the URL's own path
 end
 
+-- A path of the file: uniformly, or by Zipf weight (binary search of the cumulative weights).
+local function pick()
+  if not cdf then return paths[math.random(#paths)] end
+  local u, lo, hi = math.random(), 1, #cdf
+  while lo < hi do
+    local mid = math.floor((lo + hi) / 2)
+    if cdf[mid] < u then lo = mid + 1 else hi = mid end
+  end
+  return paths[lo]
+end
+
 function request()
   local path = fixed_path
-  if #paths > 0 then path = paths[math.random(#paths)] end
+  if #paths > 0 then path = pick() end
   if method == "POST" then
     counter = counter + 1
     local b = body:gsub("#", tostring(counter))

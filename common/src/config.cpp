@@ -169,6 +169,7 @@ Config Config::FromEnv(std::string_view service, int default_port) {
   c.post_wait = milliseconds(EnvInt("POST_WAIT_MS", 2000, 0, 60000));
   c.banned_words = EnvList("BANNED_WORDS", "orange");
   c.query_cache_bytes = static_cast<std::size_t>(EnvInt("QUERY_CACHE_MB", 16, 0, 4096)) << 20;
+  c.query_read_pool = static_cast<int>(EnvInt("QUERY_READ_POOL", 2, 1, 256));
   c.metrics_port = static_cast<int>(EnvInt("METRICS_PORT", 0, 0, 65535));
   if (c.metrics_port != 0 && c.metrics_port == c.port) {
     throw ConfigError("METRICS_PORT must differ from PORT", "METRICS_PORT");

@@ -4,6 +4,8 @@
 #include <cerrno>
 #include <chrono>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include <libpq-fe.h>
 #include <poll.h>
@@ -97,12 +99,12 @@ std::string NotificationWatch::ListenOnce(bool& listened) {
     const int ready = poll(&fd, 1, static_cast<int>(kPollInterval.count()));
     if (ready < 0 && errno != EINTR) return "poll failed";
     if (ready > 0 && PQconsumeInput(conn.get()) == 0) return ErrorOf(conn.get());
-    bool changed = false;
+    std::vector<std::string> payloads;
     while (PGnotify* note = PQnotifies(conn.get())) {
-      changed = true;
+      payloads.emplace_back(note->extra);
       PQfreemem(note);
     }
-    if (changed) observer_.notified();
+    if (!payloads.empty()) observer_.notified(payloads);
     if (std::chrono::steady_clock::now() - last_ping >= kPingInterval) {
       if (!Exec(conn.get(), "SELECT 1")) return ErrorOf(conn.get());
       last_ping = std::chrono::steady_clock::now();

@@ -1,5 +1,8 @@
 #include "change_watch.hpp"
 
+#include <string>
+#include <vector>
+
 #include "common/log.hpp"
 
 namespace blog::query {
@@ -15,7 +18,10 @@ ChangeWatch::ChangeWatch(const std::string& database_url, ReadCache& cache) : ca
                 outage_reported_ = false;
                 log::Info("read cache on: watching the read model for changes");
               },
-          .notified = [this] { cache_.Invalidate(); },
+          .notified =
+              [this](const std::vector<std::string>& notices) {
+                for (const auto& notice : notices) cache_.Invalidate(ParseChangeNotice(notice));
+              },
           .lost =
               [this](const std::string& error) {
                 cache_.SetActive(false);

@@ -1,6 +1,7 @@
-// Keeps a ReadCache honest: watches for the notification that every commit to the read model
-// sends (channel kChangeChannel, raised by triggers of schema migration 3, so writes by other
-// replicas, `query rebuild` and psql count too) and invalidates the cache on each. The cache is
+// Keeps a ReadCache honest: watches for the notifications that every commit to the read model
+// sends (channel kChangeChannel, raised by the triggers of schema migration 4, so writes by
+// other replicas, `query rebuild` and psql count too), each naming what the commit changed
+// (ParseChangeNotice, read_change.hpp), and invalidates what they name. The cache is
 // active only while the LISTEN stands: when the connection is lost it is switched off at once,
 // and on again (empty) once a new connection listens (common/pg_notifications.hpp).
 #pragma once

@@ -16,14 +16,19 @@
 //    Tested: integration/query_document_test.cpp ("a post's id is where the query routes slice
 //    it"), e2e/blog_e2e_test.cpp (listings keyed by id).
 //
-// 3. The read cache never keeps an answer older than the read model: a reader takes the cache's
-//    generation BEFORE it queries PostgreSQL, and every commit to the read model (by any
-//    replica, the rebuild or psql) notifies the cache through a trigger, which moves the
-//    generation on. Enforced: ReadCache::FindOrRead and ReadCache::Store (read_cache.hpp); the
-//    triggers (schema.cpp, migration 3); ChangeWatch, which keeps the cache inactive while it
-//    cannot listen (change_watch.hpp). Tested: unit/read_cache_test.cpp ("an answer read before
-//    a change is not kept after the change"), integration/change_watch_test.cpp,
-//    e2e/blog_e2e_test.cpp ("each query replica's cached answers follow changes...").
+// 3. The read cache never keeps an answer older than the read model: a reader begins its read
+//    in the cache BEFORE it queries PostgreSQL, every commit to the read model (by any replica,
+//    the rebuild or psql) notifies the caches of the posts it touched and their positions in
+//    the listing, through triggers, and an answer is stored only if no change signalled since
+//    its read began touches it (its post, or the stretch of the listing a page covers); a
+//    request shares another's read of its key only on the same condition. Enforced: ReadCache
+//    (read_cache.hpp), ReadModelChange::Touches and ParseChangeNotice (read_change.hpp), the
+//    scopes ReadPostList and ReadPost give their answers (post_reads.cpp); the triggers
+//    (schema.cpp, migration 4); ChangeWatch, which keeps the cache inactive while it cannot
+//    listen (change_watch.hpp). Tested: unit/read_cache_test.cpp ("a read that overlaps a
+//    change to its own key is refused...", "a request does not take a read begun before a
+//    change it must see"), integration/change_watch_test.cpp, e2e/blog_e2e_test.cpp ("each
+//    query replica's cached answers follow changes...", "a change to one post leaves...").
 //
 // 4. Lock order: every listener transaction writes the inbox before the read model, so the
 //    rebuild empties the inbox before posts and comments, and waits behind a running listener

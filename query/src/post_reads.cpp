@@ -67,7 +67,14 @@ CachedRead ReadPostList(Database& db, std::int64_t cursor, std::int64_t limit) {
   }
   body += '}';
   read.etag = ETagOf(body);
-  if (rows.size() > shown) read.next_cursor = rows[shown - 1].Get<std::string>("created_seq");
+  // The page covers the positions from its last post's, when more posts follow, up to the
+  // cursor; a page that reaches the end of the listing changes with any post added before it.
+  std::int64_t oldest = ReadScope::kFirstPosition;
+  if (rows.size() > shown) {
+    read.next_cursor = rows[shown - 1].Get<std::string>("created_seq");
+    oldest = rows[shown - 1].Get<std::int64_t>("created_seq");
+  }
+  read.scope = ReadScope::Listing(oldest, cursor);
   return read;
 }
 
@@ -77,6 +84,7 @@ CachedRead ReadPost(Database& db, const std::string& id) {
   CachedRead read;
   read.body.assign(rows[0].Get<std::string_view>("doc"));
   read.etag = ETagOf(read.body);
+  read.scope = ReadScope::Post(id);
   return read;
 }
 

@@ -28,12 +28,12 @@ HttpResponse Respond(const HttpRequest& request, const CachedRead& read) {
   return response;
 }
 
-// What the routes share: the pool, the cache and the watch that keeps the cache honest.
+// What the routes share: their pool, the cache and the watch that keeps the cache honest.
 class Reads {
  public:
-  Reads(Database& db, const std::string& database_url, std::size_t cache_bytes)
-      : db_(db), cache_(cache_bytes) {
-    UseReadSettings(db);
+  Reads(const std::string& database_url, int read_pool, std::size_t cache_bytes)
+      : db_(database_url, read_pool, "/query"), cache_(cache_bytes) {
+    UseReadSettings(db_);
     if (cache_bytes > 0) watch_ = std::make_unique<ChangeWatch>(database_url, cache_);
   }
 
@@ -61,7 +61,7 @@ class Reads {
   ReadCache& Cache() { return cache_; }
 
  private:
-  Database& db_;
+  Database db_;
   ReadCache cache_;
   std::unique_ptr<ChangeWatch> watch_;  // after cache_: stops before the cache goes
 };
@@ -73,20 +73,27 @@ void CollectCacheMetrics(const std::weak_ptr<Reads>& weak) {
   auto& m = Metrics::Global();
   m.Set("blog_query_cache_hits_total", {}, static_cast<double>(stats.hits));
   m.Set("blog_query_cache_misses_total", {}, static_cast<double>(stats.misses));
+  m.Set("blog_query_cache_shared_total", {}, static_cast<double>(stats.shared));
   m.Set("blog_query_cache_invalidations_total", {}, static_cast<double>(stats.invalidations));
+  m.Set("blog_query_cache_evictions_total", {}, static_cast<double>(stats.evictions));
   m.Set("blog_query_cache_entries", {}, static_cast<double>(stats.entries));
   m.Set("blog_query_cache_bytes", {}, static_cast<double>(stats.bytes));
 }
 
 }  // namespace
 
-void AddRoutes(Service& service, std::size_t cache_bytes) {
-  auto reads = std::make_shared<Reads>(service.Db(), service.Config().database_url, cache_bytes);
+void AddRoutes(Service& service, std::size_t cache_bytes, int read_pool) {
+  auto reads =
+      std::make_shared<Reads>(service.Config().database_url, read_pool, cache_bytes);
   auto& m = Metrics::Global();
   m.Describe("blog_query_cache_hits_total", "counter", "Reads answered from the read cache.");
   m.Describe("blog_query_cache_misses_total", "counter", "Reads that went to PostgreSQL.");
+  m.Describe("blog_query_cache_shared_total", "counter",
+             "Reads answered by another request's read of the same answer.");
   m.Describe("blog_query_cache_invalidations_total", "counter",
-             "Read model commits that emptied the read cache.");
+             "Read model changes the read cache was told of.");
+  m.Describe("blog_query_cache_evictions_total", "counter",
+             "Cached answers dropped because a change touched them.");
   m.Describe("blog_query_cache_entries", "gauge", "Answers in the read cache.");
   m.Describe("blog_query_cache_bytes", "gauge", "Approximate size of the read cache.");
   m.AddCollector([weak = std::weak_ptr<Reads>(reads)] { CollectCacheMetrics(weak); });

@@ -10,7 +10,9 @@
 namespace blog::query {
 
 // Adds the routes, a read cache of `cache_bytes` (0: none) kept current by a ChangeWatch, and
-// the cache's metrics.
-void AddRoutes(Service& service, std::size_t cache_bytes);
+// the cache's metrics. The routes read on `read_pool` connections of their own, apart from the
+// listeners': a PostgreSQL with more busy backends than cores leaves each waiting for a CPU,
+// and the requests with them (bench/README.md, the cache-off tail), so reads queue here instead.
+void AddRoutes(Service& service, std::size_t cache_bytes, int read_pool);
 
 }  // namespace blog::query

@@ -64,6 +64,89 @@ CREATE TRIGGER comments_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON 
   FOR EACH STATEMENT EXECUTE FUNCTION query_notify_changed();
 )sql";
 
+// Migration 4: each notice names what the statement changed (read_change.hpp), so that a read
+// cache drops only the answers it touches: the posts written, each with its position in the
+// listing (empty when not listed), at most 100 to a notice (a payload stays far below
+// PostgreSQL's 8000 bytes); "*" for a TRUNCATE or more than 500 posts (a rebuild's batches).
+// A comment names its post as the post stands. A statement that changes no row says nothing.
+constexpr std::string_view kChangeItems = R"sql(
+CREATE FUNCTION query_notify_posts(items text[]) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+  n int := coalesce(array_length(items, 1), 0);
+BEGIN
+  IF n > 500 THEN
+    PERFORM pg_notify('blog_query_changed', '*');
+    RETURN;
+  END IF;
+  FOR i IN 1 .. n BY 100 LOOP
+    PERFORM pg_notify('blog_query_changed', array_to_string(items[i : i + 99], ','));
+  END LOOP;
+END $$;
+CREATE FUNCTION query_post_item(id uuid, title text, created_seq bigint) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+  SELECT id::text || ' ' || CASE WHEN title IS NULL THEN '' ELSE coalesce(created_seq::text, '') END
+$$;
+CREATE FUNCTION query_posts_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'TRUNCATE' THEN
+    PERFORM pg_notify('blog_query_changed', '*');
+  ELSIF TG_OP = 'INSERT' THEN
+    PERFORM query_notify_posts(ARRAY(
+      SELECT DISTINCT query_post_item(id, title, created_seq) FROM new_rows LIMIT 501));
+  ELSIF TG_OP = 'DELETE' THEN
+    PERFORM query_notify_posts(ARRAY(
+      SELECT DISTINCT query_post_item(id, title, created_seq) FROM old_rows LIMIT 501));
+  ELSE  -- an update may move, list or unlist a post: where it was and where it is
+    PERFORM query_notify_posts(ARRAY(
+      SELECT DISTINCT query_post_item(id, title, created_seq)
+      FROM (SELECT id, title, created_seq FROM old_rows
+            UNION ALL SELECT id, title, created_seq FROM new_rows) AS changed LIMIT 501));
+  END IF;
+  RETURN NULL;
+END $$;
+CREATE FUNCTION query_comments_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'TRUNCATE' THEN
+    PERFORM pg_notify('blog_query_changed', '*');
+  ELSIF TG_OP = 'INSERT' THEN
+    PERFORM query_notify_posts(ARRAY(
+      SELECT DISTINCT query_post_item(c.post_id, p.title, p.created_seq)
+      FROM new_rows AS c LEFT JOIN posts AS p ON p.id = c.post_id LIMIT 501));
+  ELSIF TG_OP = 'DELETE' THEN
+    PERFORM query_notify_posts(ARRAY(
+      SELECT DISTINCT query_post_item(c.post_id, p.title, p.created_seq)
+      FROM old_rows AS c LEFT JOIN posts AS p ON p.id = c.post_id LIMIT 501));
+  ELSE
+    PERFORM query_notify_posts(ARRAY(
+      SELECT DISTINCT query_post_item(c.post_id, p.title, p.created_seq)
+      FROM (SELECT post_id FROM old_rows UNION ALL SELECT post_id FROM new_rows) AS c
+      LEFT JOIN posts AS p ON p.id = c.post_id LIMIT 501));
+  END IF;
+  RETURN NULL;
+END $$;
+DROP TRIGGER posts_changed ON posts;
+DROP TRIGGER comments_changed ON comments;
+DROP FUNCTION query_notify_changed();
+CREATE TRIGGER posts_inserted AFTER INSERT ON posts REFERENCING NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION query_posts_changed();
+CREATE TRIGGER posts_updated AFTER UPDATE ON posts
+  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION query_posts_changed();
+CREATE TRIGGER posts_deleted AFTER DELETE ON posts REFERENCING OLD TABLE AS old_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION query_posts_changed();
+CREATE TRIGGER posts_truncated AFTER TRUNCATE ON posts
+  FOR EACH STATEMENT EXECUTE FUNCTION query_posts_changed();
+CREATE TRIGGER comments_inserted AFTER INSERT ON comments REFERENCING NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION query_comments_changed();
+CREATE TRIGGER comments_updated AFTER UPDATE ON comments
+  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION query_comments_changed();
+CREATE TRIGGER comments_deleted AFTER DELETE ON comments REFERENCING OLD TABLE AS old_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION query_comments_changed();
+CREATE TRIGGER comments_truncated AFTER TRUNCATE ON comments
+  FOR EACH STATEMENT EXECUTE FUNCTION query_comments_changed();
+)sql";
+
 std::string DocumentsMigration() {
   return std::string(kDocuments) +
          "UPDATE posts AS p SET doc = " + PostDocSql("p.id", "p.title", DocLimit::kCapped) +
@@ -75,7 +158,7 @@ std::string DocumentsMigration() {
 const std::vector<Migration>& Migrations() {
   static const std::string documents = DocumentsMigration();
   static const std::vector<Migration> migrations = {
-      {1, kTables}, {2, documents}, {3, kChangeNotices}};
+      {1, kTables}, {2, documents}, {3, kChangeNotices}, {4, kChangeItems}};
   return migrations;
 }
 

@@ -1,5 +1,6 @@
 // The whole blog end to end: real service processes, real nats-server and PostgreSQL.
 #include <algorithm>
+#include <atomic>
 #include <csignal>
 #include <iostream>
 #include <string>
@@ -236,6 +237,103 @@ TEST_CASE("each query replica's cached answers follow changes that another repli
   }
   CHECK(Http(blog.Port("query"), "GET", "/posts").body ==
         Http(blog.Port("query-2"), "GET", "/posts").body);
+}
+
+TEST_CASE("a change to one post leaves the other posts' cached answers in place and evicts the "
+          "listing pages it is on",
+          "[e2e]") {
+  BlogSystem blog;
+  const int query = blog.Port("query");
+  const auto counter = [&](const std::string& name) {
+    const std::string metrics = Http(query, "GET", "/metrics").body;
+    const auto at = metrics.find("\n" + name + " ");
+    return at == std::string::npos ? -1.0 : std::stod(metrics.substr(at + name.size() + 2));
+  };
+  // Reads `path` once; true when the cache answered it (a hit, no database read).
+  const auto answered_from_cache = [&](const std::string& path) {
+    const double hits = counter("blog_query_cache_hits_total");
+    const double misses = counter("blog_query_cache_misses_total");
+    const auto r = Http(query, "GET", path);
+    return r.status == 200 && counter("blog_query_cache_hits_total") == hits + 1 &&
+           counter("blog_query_cache_misses_total") == misses;
+  };
+  const auto a = blog.CreatePost("A, commented on");
+  const auto b = blog.CreatePost("B, left alone");
+  const std::vector<std::string> paths = {"/posts/" + a, "/posts/" + b, "/posts"};
+  for (const auto& path : paths) {
+    INFO(path);
+    REQUIRE(Eventually([&] {
+      Http(query, "GET", path);
+      return answered_from_cache(path);
+    }));
+  }
+
+  // A comment on A: A's answer and the first page change, B's answer stays cached.
+  const auto added = blog.AddComment(a, "I like apples");
+  REQUIRE(added.status == 201);
+  const auto comment = CommentId(added, "I like apples");
+  CHECK(Eventually([&] { return blog.QueryStatus(a, comment) == "approved"; }));
+  CHECK(Eventually([&] {
+    const auto page = ParseJson(Http(query, "GET", "/posts").body);
+    return page.HasMember(a.c_str()) && page[a.c_str()]["comments"].Size() == 1 &&
+           std::string(page[a.c_str()]["comments"][0]["status"].GetString()) == "approved";
+  }));
+  CHECK(answered_from_cache("/posts/" + b));
+
+  // A new post: the first page shows it, B's answer stays cached.
+  const auto c = blog.CreatePost("C, the newest");
+  CHECK(Eventually([&] { return ParseJson(Http(query, "GET", "/posts").body).HasMember(c.c_str()); }));
+  CHECK(answered_from_cache("/posts/" + b));
+  CHECK(counter("blog_query_cache_evictions_total") > 0);
+}
+
+TEST_CASE("an answer read while a commit lands is never served after the commit shows",
+          "[e2e]") {
+  BlogSystem blog;
+  const int query = blog.Port("query");
+  const auto post = blog.CreatePost("Read while it changes");
+  const std::string path = "/posts/" + post;
+  // Comments in their final status as GET `url` shows the post (-1: not shown).
+  const auto final_shown = [&](const std::string& url) {
+    const auto r = Http(query, "GET", url);
+    if (r.status != 200) return -1;
+    const auto doc = ParseJson(r.body);
+    if (url != path && !doc.HasMember(post.c_str())) return -1;
+    const auto& shown = url == path ? doc : doc[post.c_str()];
+    int n = 0;
+    for (const auto& c : shown["comments"].GetArray()) {
+      n += std::string(c["status"].GetString()) != "pending" ? 1 : 0;
+    }
+    return n;
+  };
+  REQUIRE(Eventually([&] { return final_shown(path) == 0 && final_shown("/posts") == 0; }));
+
+  // Readers keep reads of both answers under way while each commit lands, so that some begin
+  // before a commit and end after it: the cache must not keep what they read.
+  struct Readers {
+    std::atomic<bool> stop{false};
+    std::vector<std::thread> threads;
+    ~Readers() {
+      stop = true;
+      for (auto& t : threads) t.join();
+    }
+  } readers;
+  for (int i = 0; i < 4; ++i) {
+    readers.threads.emplace_back([&, i] {
+      while (!readers.stop) Http(query, "GET", i % 2 == 0 ? path : "/posts?limit=10");
+    });
+  }
+  for (int n = 1; n <= 5; ++n) {
+    const std::string content = (n % 2 == 0 ? "orange " : "apple ") + std::to_string(n);
+    INFO(content);
+    REQUIRE(blog.AddComment(post, content).status == 201);
+    CHECK(Eventually([&] { return final_shown(path) == n && final_shown("/posts?limit=10") == n; }));
+    // Nothing changes after the final status: every later read shows it, cached or not.
+    for (int i = 0; i < 20; ++i) {
+      CHECK(final_shown(path) == n);
+      CHECK(final_shown("/posts?limit=10") == n);
+    }
+  }
 }
 
 TEST_CASE("bad input gets the documented 4xx and stores nothing", "[e2e]") {

@@ -33,7 +33,8 @@ Config RouteConfig(const std::string& service, const std::string& database_url) 
                 .metrics_refresh = std::chrono::seconds(5),
                 .post_wait = std::chrono::milliseconds(2000),
                 .banned_words = {"orange"},
-                .query_cache_bytes = 16 << 20};
+                .query_cache_bytes = 16 << 20,
+                .query_read_pool = 2};
 }
 
 std::string UnreachableDatabaseUrl() {

@@ -78,6 +78,7 @@ struct Config {
   std::chrono::milliseconds post_wait;    // POST_WAIT_MS (comments): wait for an unseen post
   std::vector<std::string> banned_words;  // BANNED_WORDS (moderation), comma-separated
   std::size_t query_cache_bytes;          // QUERY_CACHE_MB (query): read cache size, 0 = off
+  int query_read_pool;                    // QUERY_READ_POOL (query): connections of the reads
 
   // Reads every setting for `service`; `default_port` applies when PORT is unset.
   static Config FromEnv(std::string_view service, int default_port);

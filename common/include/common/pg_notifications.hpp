@@ -3,10 +3,12 @@
 //
 // A NotificationWatch connects, runs LISTEN `channel` and reports to its observer, on a thread
 // of its own and one call at a time:
-//   listening()  the LISTEN stands: every notification from now on is reported;
-//   notified()   one or more notifications arrived;
-//   lost(error)  the connection failed or could not be made: notifications may go unseen until
-//                the next listening(). Retried with a backoff (250 ms, doubling up to 5 s).
+//   listening()         the LISTEN stands: every notification from now on is reported;
+//   notified(payloads)  one or more notifications arrived: their payloads, in the order the
+//                       server delivered them (a transaction's notifications at its commit);
+//   lost(error)         the connection failed or could not be made: notifications may go
+//                       unseen until the next listening(). Retried with a backoff (250 ms,
+//                       doubling up to 5 s).
 // A silently dead connection is found within seconds (a ping every 5 s, TCP keepalives and
 // timeouts), not at the kernel's TCP timeouts.
 #pragma once
@@ -17,6 +19,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace blog {
 
@@ -24,7 +27,7 @@ class NotificationWatch {
  public:
   struct Observer {
     std::function<void()> listening;
-    std::function<void()> notified;
+    std::function<void(const std::vector<std::string>& payloads)> notified;
     std::function<void(const std::string& error)> lost;
   };
 
