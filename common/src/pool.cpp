@@ -1,6 +1,9 @@
 #include "pool.hpp"
 
+#include <cerrno>
 #include <chrono>
+
+#include <sys/socket.h>
 
 #include "common/errors.hpp"
 
@@ -67,31 +70,52 @@ ConnectionPool::ConnectionPool(std::string url, int size)
     : url_(WithConnectTimeout(std::move(url))), size_(size) {}
 
 PooledConnection ConnectionPool::Acquire() {
-  std::unique_lock lock(mutex_);
-  const auto ready = [&] { return !idle_.empty() || open_ < size_; };
-  if (!ready()) {
-    ++waiting_;
-    const bool got = available_.wait_for(lock, kAcquireTimeout, ready);
-    --waiting_;
-    if (!got) throw UnavailableError("database pool exhausted: all connections busy");
-  }
-  if (!idle_.empty()) {
-    PooledConnection conn = std::move(idle_.back());
-    idle_.pop_back();
+  for (;;) {
+    std::unique_lock lock(mutex_);
+    const auto ready = [&] { return !idle_.empty() || open_ < size_; };
+    if (!ready()) {
+      ++waiting_;
+      const bool got = available_.wait_for(lock, kAcquireTimeout, ready);
+      --waiting_;
+      if (!got) throw UnavailableError("database pool exhausted: all connections busy");
+    }
+    if (!idle_.empty()) {
+      PooledConnection conn = std::move(idle_.back());
+      idle_.pop_back();
+      lock.unlock();
+      if (StillOpen(conn)) return conn;
+      // Closed by the server while idle (a restart, a failover): take or open another.
+      lock.lock();
+      --open_;
+      available_.notify_one();
+      continue;
+    }
+    ++open_;
+    lock.unlock();
+    PooledConnection conn;
+    try {
+      conn.conn = std::make_unique<pqxx::connection>(url_);
+    } catch (...) {
+      lock.lock();
+      --open_;
+      available_.notify_one();
+      RethrowAsProjectError();
+    }
     return conn;
   }
-  ++open_;
-  lock.unlock();
-  PooledConnection conn;
-  try {
-    conn.conn = std::make_unique<pqxx::connection>(url_);
-  } catch (...) {
-    lock.lock();
-    --open_;
-    available_.notify_one();
-    RethrowAsProjectError();
-  }
-  return conn;
+}
+
+bool ConnectionPool::StillOpen(PooledConnection& conn) {
+  // An idle pooled connection has nothing to read: the server speaks only when asked (pooled
+  // connections never LISTEN). Anything waiting on its socket is the server ending the session
+  // (its FATAL message on a restart, a failover, pg_terminate_backend), and a read of 0 bytes is
+  // the closed socket. One non-blocking peek, no round trip: such a connection is dropped here
+  // instead of failing the request that would have used it.
+  const int socket = conn.conn->sock();
+  if (socket < 0) return false;
+  char byte = 0;
+  const ssize_t got = ::recv(socket, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  return got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
 }
 
 ConnectionPool::Stats ConnectionPool::Snapshot() {

@@ -76,8 +76,11 @@ class ConnectionPool {
   void ApplyReadSettings(PooledConnection& conn);
 
  private:
+  // An idle connection (checked with StillOpen) or a new one; waits up to 5 s for one to free.
   PooledConnection Acquire();
   void Release(PooledConnection conn);
+  // False when the server closed `conn` while it sat idle. No round trip.
+  static bool StillOpen(PooledConnection& conn);
 
   const std::string url_;
   const int size_;

@@ -354,3 +354,21 @@ TEST_CASE("an event published in a transaction commits with its change or not at
   CHECK(table.Value(8) == 8);
   CHECK(notified == 2);
 }
+
+TEST_CASE("a pooled connection the server closed while idle is replaced before a request uses it",
+          "[integration][database]") {
+  test::TempDatabase pg;
+  Database db(pg.url(), 1, "/test");
+  Database other(pg.url(), 1, "/test");
+  const Statement pid{"test_pid", "SELECT pg_backend_pid() AS pid"};
+  const Statement terminate{"test_terminate", "SELECT pg_terminate_backend($1) AS done"};
+  const Statement gone{"test_gone", "SELECT count(*) AS n FROM pg_stat_activity WHERE pid = $1"};
+  const int before = db.Read(pid)[0].Get<int>("pid");
+  // What a restart or a failover does to every idle connection of the pool.
+  REQUIRE(other.Read(terminate, before)[0].Get<bool>("done"));
+  REQUIRE(test::Eventually([&] { return other.Read(gone, before)[0].Get<std::int64_t>("n") == 0; }));
+  int after = 0;
+  REQUIRE_NOTHROW(after = db.Read(pid)[0].Get<int>("pid"));
+  CHECK(after != before);
+  db.Transact([&](Tx& tx) { CHECK(tx.Exec(pid)[0].Get<int>("pid") == after); });
+}
