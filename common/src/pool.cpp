@@ -5,8 +5,6 @@
 
 #include <sys/socket.h>
 
-#include <pqxx/internal/encodings.hxx>
-
 #include "common/errors.hpp"
 
 namespace blog {
@@ -69,13 +67,7 @@ void PooledConnection::Declare(const Statement& statement) {
 }
 
 ConnectionPool::ConnectionPool(std::string url, int size)
-    : url_(WithConnectTimeout(std::move(url))), size_(size) {
-  // libpqxx fills its table of encodings (a function-local static) on first use, and any thread
-  // may use a pooled connection first. Filled here, before the service starts its threads, so
-  // that every later reader is ordered after the filling; ThreadSanitizer cannot see that
-  // ordering inside the uninstrumented library otherwise.
-  pqxx::internal::enc_group("UTF8");
-}
+    : url_(WithConnectTimeout(std::move(url))), size_(size) {}
 
 PooledConnection ConnectionPool::Acquire() {
   for (;;) {
