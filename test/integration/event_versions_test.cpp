@@ -12,7 +12,7 @@
 
 #include "harness.hpp"
 #include "moderation.hpp"
-#include "projection_listener.hpp"
+#include "query_listeners.hpp"
 #include "rebuild.hpp"
 #include "schema.hpp"
 
@@ -99,12 +99,7 @@ std::vector<std::string> Ids() {
 
 // The query read model after its live listeners applied `messages`.
 std::string LiveQueryModel(Node& node, const std::vector<Message>& messages) {
-  query::ProjectionListener<PostCreated> posts(node.context);
-  query::ProjectionListener<CommentCreated> created(node.context);
-  query::ProjectionListener<CommentUpdated> updated(node.context);
-  posts.Start();
-  created.Start();
-  updated.Start();
+  const test::QueryListeners listeners(node.context);
   node.Publish(messages);
   REQUIRE(Eventually([&] {
     return node.Count("SELECT count(*) FROM blog_inbox") == static_cast<int>(messages.size());

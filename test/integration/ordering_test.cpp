@@ -14,7 +14,7 @@
 
 #include "comments.hpp"
 #include "harness.hpp"
-#include "projection_listener.hpp"
+#include "query_listeners.hpp"
 #include "rebuild.hpp"
 #include "schema.hpp"
 
@@ -89,12 +89,7 @@ std::string ReadModel(Node& node, bool positions) {
 std::string QueryModel(const std::vector<Stored>& events, std::size_t unique,
                        bool positions = false) {
   Node node(query::Migrations(), "query");
-  query::ProjectionListener<PostCreated> posts(node.context);
-  query::ProjectionListener<CommentCreated> created(node.context);
-  query::ProjectionListener<CommentUpdated> updated(node.context);
-  posts.Start();
-  created.Start();
-  updated.Start();
+  const test::QueryListeners listeners(node.context);
   node.Publish(events);
   REQUIRE(Eventually(
       [&] { return node.Count("SELECT count(*) FROM blog_inbox") == static_cast<int>(unique); }));
