@@ -71,6 +71,20 @@ std::optional<Delivery> DeliveryApplier::Read(natsMsg* msg) {
 }
 
 std::vector<bool> DeliveryApplier::Transact(std::span<Delivery> batch) {
+  if (expect_new_) {
+    try {
+      return TransactOnce(batch, true);
+    } catch (const SqlError& e) {
+      if (!IsInboxDuplicate(e)) throw;
+      expect_new_ = false;
+    }
+  }
+  auto fresh = TransactOnce(batch, false);
+  expect_new_ = std::all_of(fresh.begin(), fresh.end(), [](bool f) { return f; });
+  return fresh;
+}
+
+std::vector<bool> DeliveryApplier::TransactOnce(std::span<Delivery> batch, bool expect_new) {
   std::vector<bool> fresh(batch.size(), false);
   IncomingEvent current;  // what tx.Incoming() shows: the delivery being handled
   context_.db.Transact(
@@ -78,7 +92,12 @@ std::vector<bool> DeliveryApplier::Transact(std::span<Delivery> batch) {
         std::vector<std::string_view> ids;
         ids.reserve(batch.size());
         for (const auto& delivery : batch) ids.emplace_back(delivery.incoming.meta.id);
-        fresh = RecordInInbox(tx, consumer_, ids);
+        if (expect_new) {
+          RecordNewInInbox(tx, consumer_, ids);
+          fresh.assign(batch.size(), true);
+        } else {
+          fresh = RecordInInbox(tx, consumer_, ids);
+        }
         for (std::size_t i = 0; i < batch.size(); ++i) {
           if (!fresh[i]) continue;
           current = batch[i].incoming;

@@ -3,7 +3,10 @@
 //
 // A fetched batch is applied in ONE transaction: one inbox statement records every event id and
 // tells which are new, the handler runs for each new event in stream order, one commit, then
-// every message is acked. When a handler throws, the transaction rolls back and the batch is
+// every message is acked. Usually every event is new: the inbox statement then only inserts
+// and rides with the handler's first statement (RecordNewInInbox); when an id was there
+// before, that transaction fails and the batch runs again with the statement that tells the
+// new from the old, which stays in use until a batch turns out all new again. When a handler throws, the transaction rolls back and the batch is
 // applied again one event per transaction, so a failing event is retried or dead-lettered on
 // its own exactly as if it had come alone, and the events around it are applied. (Its handler
 // runs twice for that delivery: once in the batch, once alone.)
@@ -50,8 +53,11 @@ class DeliveryApplier {
   bool Apply(std::span<Delivery> batch);
 
  private:
-  // One transaction for `batch`; returns which deliveries were new (not in the inbox before).
+  // Applies `batch` in one transaction (two when the first meets a redelivered event); returns
+  // which deliveries were new (not in the inbox before).
   std::vector<bool> Transact(std::span<Delivery> batch);
+  // One transaction; `expect_new`: record the ids with RecordNewInInbox.
+  std::vector<bool> TransactOnce(std::span<Delivery> batch, bool expect_new);
   void Acked(std::span<Delivery> batch, const std::vector<bool>& fresh, double seconds);
   void NakAll(std::span<Delivery> batch);
   // A handler failed on `delivery` alone: nak with backoff, or dead-letter after max deliver.
@@ -63,6 +69,7 @@ class DeliveryApplier {
   std::string type_;
   Dispatch dispatch_;
   Finish finish_;
+  bool expect_new_ = true;  // the last batch held no event applied before
 };
 
 }  // namespace blog

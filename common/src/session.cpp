@@ -32,14 +32,15 @@ pqxx::row::size_type SqlResult::Column(std::string_view column) const {
 }
 
 Rows SqlSession::Exec(const Statement& statement, std::span<const SqlParam> params) {
-  if (block_ == Block::kOwn && !open_) return ExecText(Invocation(statement, params));
+  if (block_ == Block::kOwn && (!open_ || !ahead_.empty())) {
+    return ExecText(Invocation(statement, params));
+  }
   try {
     conn_.Declare(statement);
     return Rows(std::make_shared<const SqlResult>(SqlResult{tx_.exec_prepared(
         statement.name, pqxx::prepare::make_dynamic_params(params.begin(), params.end()))}));
   } catch (...) {
-    failed_ = true;
-    RethrowAsProjectError();
+    Fail();
   }
 }
 
@@ -51,16 +52,27 @@ Rows SqlSession::ExecScript(std::string_view sql) {
 }
 
 Rows SqlSession::ExecText(std::string sql) {
-  if (block_ == Block::kOwn && !open_) {
-    sql.insert(0, "BEGIN; ");
-    open_ = true;  // from here on, even when the statement after BEGIN fails
+  if (block_ == Block::kOwn) {
+    sql.insert(0, std::exchange(ahead_, {}));
+    if (!open_) {
+      sql.insert(0, "BEGIN; ");
+      open_ = true;  // from here on, even when the statement after BEGIN fails
+    }
   }
   try {
     // Several statements in one string: the result is the last one's.
     return Rows(std::make_shared<const SqlResult>(SqlResult{tx_.exec(sql)}));
   } catch (...) {
-    failed_ = true;
+    Fail();
+  }
+}
+
+void SqlSession::Fail() {
+  try {
     RethrowAsProjectError();
+  } catch (...) {
+    failure_ = std::current_exception();
+    throw;
   }
 }
 
@@ -84,8 +96,7 @@ std::string SqlSession::Invocation(const Statement& statement,
     if (!params.empty()) sql += ')';
     return sql;
   } catch (...) {
-    failed_ = true;
-    RethrowAsProjectError();
+    Fail();
   }
 }
 
@@ -98,9 +109,19 @@ void SqlSession::ExecLater(const Statement& statement, std::span<const SqlParam>
   later_ += "; ";
 }
 
+void SqlSession::ExecWithNext(const Statement& statement, std::span<const SqlParam> params) {
+  if (block_ == Block::kLibrary) {
+    Exec(statement, params);
+    return;
+  }
+  ahead_ += Invocation(statement, params);
+  ahead_ += "; ";
+}
+
 void SqlSession::Commit() {
-  if (failed_) throw Error("the transaction was aborted by an earlier error");
-  if (!open_ && later_.empty()) return;  // nothing ran: there is no transaction to commit
+  // A handler that caught a statement's error and went on hears of it again.
+  if (failure_) std::rethrow_exception(failure_);
+  if (!open_ && later_.empty() && ahead_.empty()) return;  // nothing ran: there is no transaction to commit
   std::string sql = std::move(later_);
   later_.clear();
   sql += "COMMIT";
@@ -110,6 +131,7 @@ void SqlSession::Commit() {
 
 void SqlSession::Rollback() noexcept {
   later_.clear();
+  ahead_.clear();
   // A broken connection has rolled back by itself; libpqxx would reconnect only to say ROLLBACK.
   if (!std::exchange(open_, false) || !conn_.conn->is_open()) return;
   try {

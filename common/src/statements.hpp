@@ -30,6 +30,15 @@ inline const Statement kOutboxInsert{
     "INSERT INTO blog_outbox (event_id, subject, payload, traceparent) VALUES ($1, $2, $3, $4) "
     "ON CONFLICT (event_id) DO NOTHING"};
 
+// The inbox's primary key, named in the error of an insertion of an id it holds.
+inline constexpr std::string_view kInboxKey = "blog_inbox_pkey";
+
+// $1 text[] of event ids, $2 consumer; fails on an id the inbox holds (unique violation of
+// kInboxKey), so that nothing needs to be returned.
+inline const Statement kInboxInsertNew{
+    "blog_inbox_insert_new",
+    "INSERT INTO blog_inbox (event_id, consumer) SELECT unnest($1::text[]), $2"};
+
 // $1 text[] of event ids, $2 consumer; returns the ids that were new. An id repeated inside $1
 // is inserted (and returned) once.
 inline const Statement kInboxInsert{

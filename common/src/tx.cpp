@@ -27,6 +27,10 @@ void Tx::ExecAtCommitParams(const Statement& statement, std::initializer_list<Sq
   session_.ExecLater(statement, std::span<const SqlParam>(params.begin(), params.size()));
 }
 
+void Tx::ExecWithNextParams(const Statement& statement, std::initializer_list<SqlParam> params) {
+  session_.ExecWithNext(statement, std::span<const SqlParam>(params.begin(), params.size()));
+}
+
 Rows Tx::ExecScript(std::string_view sql) { return session_.ExecScript(sql); }
 
 std::string Tx::Publish(const AnyEvent& event, std::string event_id) {

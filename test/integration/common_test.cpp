@@ -139,6 +139,12 @@ TEST_CASE("a handler that throws gets the event again later", "[integration]") {
 
 TEST_CASE("a duplicate event id is skipped by the inbox", "[integration]") {
   Fixture f;
+  const auto duplicates = [before = Metrics::Global().Value(
+                               "blog_events_duplicate_total", {{"consumer", "svc-PostCreated"}})] {
+    return Metrics::Global().Value("blog_events_duplicate_total",
+                                   {{"consumer", "svc-PostCreated"}}) -
+           before;
+  };
   auto context = f.Context("svc");
   RecordingListener listener(context);
   listener.Start();
@@ -148,7 +154,17 @@ TEST_CASE("a duplicate event id is skipped by the inbox", "[integration]") {
   REQUIRE(Eventually([&] { return f.Seen() == 2; }));
   std::this_thread::sleep_for(200ms);
   CHECK(f.Count("SELECT count(*) FROM seen WHERE title = 'once'") == 1);
-  CHECK(listener.calls == 2);
+  CHECK(duplicates() == 1);
+  // Alone in its fetch, too (the inbox row then travels with the handler's statement, which
+  // fails, and the event is tried again with the inbox statement that tells it apart).
+  REQUIRE(Eventually([&] { return f.Count("SELECT count(*) FROM blog_inbox") == 2; }));
+  f.PublishPost("once", id);
+  REQUIRE(Eventually([&] { return duplicates() == 2; }));
+  // And the events after a duplicate are applied as before.
+  for (int i = 0; i < 3; ++i) f.PublishPost("after " + std::to_string(i));
+  REQUIRE(Eventually([&] { return f.Seen() == 5; }));
+  CHECK(f.Count("SELECT count(*) FROM seen WHERE title = 'once'") == 1);
+  CHECK(f.Count("SELECT count(*) FROM blog_inbox") == 5);
 }
 
 TEST_CASE("a listener restarted with the same consumer resumes after its last ack",

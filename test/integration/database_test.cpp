@@ -253,6 +253,34 @@ TEST_CASE("the inbox reports each event id as new once, whatever the batch",
   CHECK(record({}).empty());
   db.Transact([](Tx& tx) { ClearInbox(tx); });
   CHECK(record({"a"}) == std::vector<bool>{true});
+
+  // Ids expected to be new: refused, as a duplicate, when one is not.
+  const Statement count{"test_inbox_count", "SELECT count(*) AS n FROM blog_inbox"};
+  const auto record_new = [&](std::vector<std::string_view> ids) {
+    db.Transact([&](Tx& tx) { RecordNewInInbox(tx, "test-consumer", ids); });
+  };
+  record_new({"d", "e"});
+  CHECK(db.Read(count)[0].Get<int>("n") == 3);
+  for (const auto& ids : {std::vector<std::string_view>{"f", "a"},
+                          std::vector<std::string_view>{"g", "g"}}) {
+    try {
+      record_new(ids);
+      FAIL("a duplicate was recorded as new");
+    } catch (const SqlError& e) {
+      CHECK(IsInboxDuplicate(e));
+    }
+  }
+  CHECK(db.Read(count)[0].Get<int>("n") == 3);  // f and g were not recorded either
+  CHECK(record({"f", "g", "d"}) == std::vector<bool>{true, true, false});
+  // Another unique violation is not the inbox's.
+  try {
+    db.Transact([](Tx& tx) { tx.ExecScript("CREATE TABLE u (k int PRIMARY KEY); "
+                                           "INSERT INTO u VALUES (1), (1)"); });
+    FAIL("a duplicate key was accepted");
+  } catch (const SqlError& e) {
+    CHECK(e.Sqlstate() == "23505");
+    CHECK_FALSE(IsInboxDuplicate(e));
+  }
 }
 
 TEST_CASE("a transaction's first statement, sent with BEGIN, keeps its arguments' types and NULL",
@@ -287,29 +315,81 @@ TEST_CASE("a transaction's first statement, sent with BEGIN, keeps its arguments
   });
 }
 
+// The last message the other connection to `table`'s database sent, as PostgreSQL saw it.
+class LastMessage {
+ public:
+  explicit LastMessage(Table& table) : watcher_(table.pg.url(), 1, "/test") {}
+  std::string operator()() const {
+    return watcher_.Read(kLast)[0].Get<std::string>("query");
+  }
+
+ private:
+  inline static const Statement kLast{
+      "test_last_query",
+      "SELECT query FROM pg_stat_activity WHERE datname = current_database()"
+      " AND pid <> pg_backend_pid() AND backend_type = 'client backend'"};
+  mutable Database watcher_;
+};
+
 TEST_CASE("BEGIN travels with a transaction's first statement and its outbox rows with COMMIT",
           "[integration][database]") {
   Table table;
-  // The other connection's last message, as PostgreSQL saw it.
-  Database watcher(table.pg.url(), 1, "/test");
-  const Statement last{"test_last_query",
-                       "SELECT query FROM pg_stat_activity WHERE datname = current_database()"
-                       " AND pid <> pg_backend_pid() AND backend_type = 'client backend'"};
+  const LastMessage last(table);
   const Statement set{"test_set_value", "UPDATE t SET v = $2 WHERE id = $1"};
   table.db.Transact([&](Tx& tx) {
     tx.Exec(set, 1, 5);
-    CHECK_THAT(watcher.Read(last)[0].Get<std::string>("query"),
+    CHECK_THAT(last(),
                Contains("BEGIN; EXECUTE") && Contains("test_set_value"));
     tx.Publish(PostCreated{"00000000-0000-4000-8000-000000000009", "t", 0});
     tx.Exec(set, 2, 6);
-    CHECK_THAT(watcher.Read(last)[0].Get<std::string>("query"), !Contains("blog_outbox"));
+    CHECK_THAT(last(), !Contains("blog_outbox"));
   });
-  const std::string commit = watcher.Read(last)[0].Get<std::string>("query");
+  const std::string commit = last();
   CHECK_THAT(commit, Contains("blog_outbox_insert") && Contains("COMMIT"));
   CHECK(table.Value(1) == 5);
   CHECK(table.Value(2) == 6);
   CHECK(table.db.Read(Statement{"test_outbox_n", "SELECT count(*) AS n FROM blog_outbox"})[0]
             .Get<int>("n") == 1);
+}
+
+TEST_CASE("a statement run with the next one travels in its round trip, or in COMMIT's",
+          "[integration][database]") {
+  Table table;
+  const LastMessage last(table);
+  const Statement set{"test_set_next", "UPDATE t SET v = $2 WHERE id = $1"};
+  const Statement read{"test_read_next", "SELECT v FROM t WHERE id = $1"};
+  table.db.Transact([&](Tx& tx) {
+    tx.ExecWithNext(set, 1, 7);
+    // Not sent yet: nothing of the transaction has reached the server.
+    CHECK_THAT(last(), !Contains("test_set_next"));
+    // Sent in front of the next statement, which sees its change.
+    CHECK(tx.Exec(read, 1)[0].Get<int>("v") == 7);
+    CHECK_THAT(last(),
+               Contains("BEGIN; EXECUTE \"test_set_next\"('1', '7'); EXECUTE \"test_read_next\"('1')"));
+    // Once the block is open, too.
+    tx.ExecWithNext(set, 2, 8);
+    CHECK(tx.Exec(read, 2)[0].Get<int>("v") == 8);
+    tx.ExecWithNext(set, 1, 9);  // no statement after it: it goes with COMMIT
+  });
+  CHECK_THAT(last(),
+             Contains("test_set_next") && Contains("COMMIT"));
+  CHECK(table.Value(1) == 9);
+  CHECK(table.Value(2) == 8);
+  // Its error is thrown by the statement it travelled with, and nothing commits.
+  const Statement insert{"test_insert_next", "INSERT INTO t VALUES ($1, $2)"};
+  CHECK_THROWS_AS(table.db.Transact([&](Tx& tx) {
+    tx.ExecWithNext(insert, 1, 1);  // duplicate key
+    CHECK_THROWS_AS(tx.Exec(set, 2, 10), SqlError);
+  }),
+                  SqlError);  // the same error again from the commit: the handler went on
+  CHECK(table.Value(2) == 8);
+  // Alone before COMMIT, refused: nothing commits either.
+  CHECK_THROWS_AS(table.db.Transact([&](Tx& tx) {
+    tx.Exec(set, 2, 11);
+    tx.ExecWithNext(insert, 1, 1);
+  }),
+                  SqlError);
+  CHECK(table.Value(2) == 8);
 }
 
 TEST_CASE("an event published in a transaction commits with its change or not at all",

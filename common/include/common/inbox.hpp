@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/errors.hpp"
 #include "common/tx.hpp"
 
 namespace blog {
@@ -20,6 +21,17 @@ namespace blog {
 // `event_ids`. The ids are committed (and their events count as applied) with `tx`.
 std::vector<bool> RecordInInbox(Tx& tx, std::string_view consumer,
                                 std::span<const std::string_view> event_ids);
+
+// Records `event_ids`, each expected to be new, as applied by `consumer` in `tx`, in the round
+// trip of the transaction's next statement (Tx::ExecWithNext), so that it costs none of its
+// own. When one of them was recorded before (or comes twice in `event_ids`), that statement
+// fails with an SqlError for which IsInboxDuplicate is true, and `tx` cannot commit: run the
+// work again in a new transaction with RecordInInbox, which tells the new ids from the others.
+void RecordNewInInbox(Tx& tx, std::string_view consumer,
+                      std::span<const std::string_view> event_ids);
+
+// Whether `error` is RecordNewInInbox's refusal of an id recorded before.
+bool IsInboxDuplicate(const SqlError& error);
 
 // Forgets every recorded event, of every consumer, as part of `tx`. Every listener transaction
 // writes the inbox before the tables its handler changes; so that a transaction that empties

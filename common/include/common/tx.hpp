@@ -51,6 +51,14 @@ class Tx {
     ExecAtCommitParams(statement, {SqlParam(args)...});
   }
 
+  // Runs `statement` with `args` in the round trip of the next statement (or of the commit),
+  // in front of it: for a statement whose rows nobody reads that must come first. An error it
+  // raises is thrown by that next statement (or the commit), which then does not run.
+  template <typename... Args>
+  void ExecWithNext(const Statement& statement, const Args&... args) {
+    ExecWithNextParams(statement, {SqlParam(args)...});
+  }
+
   // Runs `sql` as it is: one or more statements without parameters, not prepared (schema
   // changes, administration, tests). Returns the rows of the last statement.
   Rows ExecScript(std::string_view sql);
@@ -68,6 +76,7 @@ class Tx {
  private:
   Rows ExecParams(const Statement& statement, std::initializer_list<SqlParam> params);
   void ExecAtCommitParams(const Statement& statement, std::initializer_list<SqlParam> params);
+  void ExecWithNextParams(const Statement& statement, std::initializer_list<SqlParam> params);
 
   SqlSession& session_;
   std::string_view source_;
