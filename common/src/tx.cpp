@@ -1,5 +1,7 @@
 #include "common/tx.hpp"
 
+#include <vector>
+
 #include "common/ids.hpp"
 #include "common/trace.hpp"
 
@@ -29,6 +31,17 @@ void Tx::ExecAtCommitParams(const Statement& statement, std::initializer_list<Sq
 
 void Tx::ExecWithNextParams(const Statement& statement, std::initializer_list<SqlParam> params) {
   session_.ExecWithNext(statement, std::span<const SqlParam>(params.begin(), params.size()));
+}
+
+std::string Tx::ExecWithEventAtCommitParams(const Statement& statement, const AnyEvent& event,
+                                            std::string event_id,
+                                            std::initializer_list<SqlParam> params) {
+  OutboxRow row = MakeOutboxRow(event, source_, std::move(event_id));
+  std::vector<SqlParam> all(params);
+  all.insert(all.end(), {row.event_id, row.subject, row.payload, row.traceparent});
+  session_.ExecLater(statement, all);
+  published_ = true;
+  return row.event_id;
 }
 
 Rows Tx::ExecScript(std::string_view sql) { return session_.ExecScript(sql); }

@@ -6,9 +6,11 @@
 namespace blog::moderation {
 namespace {
 
+// The decision and, when it is the first for the comment, its event ($4..$7), in one statement.
 const Statement kDecide{"moderation_decide",
-                        "INSERT INTO decisions (comment_id, status, reason) VALUES ($1, $2, $3) "
-                        "ON CONFLICT (comment_id) DO NOTHING"};
+                        "WITH decided AS (INSERT INTO decisions (comment_id, status, reason) "
+                        "VALUES ($1, $2, $3) ON CONFLICT (comment_id) DO NOTHING RETURNING 1) " +
+                            Database::OutboxInsertSql(4, "EXISTS (SELECT 1 FROM decided)")};
 
 }  // namespace
 
@@ -42,15 +44,16 @@ CommentCreatedListener::CommentCreatedListener(ListenerContext& context,
 
 void CommentCreatedListener::OnMessage(const CommentCreated& event, Tx& tx) {
   const Decision decision = Moderate(event.content, banned_words_);
-  const Rows inserted = tx.Exec(kDecide, event.id, ToString(decision.status), decision.reason);
-  if (inserted.AffectedRows() == 0) return;  // decided before
-  tx.Publish(CommentModerated{.id = event.id,
-                              .post_id = event.post_id,
-                              .content = event.content,
-                              .status = decision.status,
-                              .reason = decision.reason,
-                              .version = event.version},
-             DerivedUuid("CommentModerated/" + event.id));
+  // Sent with the commit: the delivery is one round trip (BEGIN, inbox, this, COMMIT).
+  tx.ExecWithEventAtCommit(kDecide,
+                           CommentModerated{.id = event.id,
+                                            .post_id = event.post_id,
+                                            .content = event.content,
+                                            .status = decision.status,
+                                            .reason = decision.reason,
+                                            .version = event.version},
+                           DerivedUuid("CommentModerated/" + event.id), event.id,
+                           ToString(decision.status), decision.reason);
 }
 
 }  // namespace blog::moderation

@@ -68,6 +68,17 @@ class Tx {
   // commit (in its round trip), so the outbox shows it to nobody before then, not even to `tx`.
   std::string Publish(const AnyEvent& event, std::string event_id = {});
 
+  // Runs `statement` (see Database::WithEvent and OutboxInsertSql) with `args` followed by
+  // `event`'s outbox row, in the commit's round trip: for a change and its event in one
+  // statement whose rows nobody reads, often with the event written only when the change is
+  // (OutboxInsertSql's `when`). `event_id` as for Publish; returns the event id.
+  template <typename... Args>
+  std::string ExecWithEventAtCommit(const Statement& statement, const AnyEvent& event,
+                                    std::string event_id, const Args&... args) {
+    return ExecWithEventAtCommitParams(statement, event, std::move(event_id),
+                                       {SqlParam(args)...});
+  }
+
   // The event being handled (listener transactions), or nullptr (HTTP transactions).
   const IncomingEvent* Incoming() const { return incoming_; }
 
@@ -77,6 +88,9 @@ class Tx {
   Rows ExecParams(const Statement& statement, std::initializer_list<SqlParam> params);
   void ExecAtCommitParams(const Statement& statement, std::initializer_list<SqlParam> params);
   void ExecWithNextParams(const Statement& statement, std::initializer_list<SqlParam> params);
+  std::string ExecWithEventAtCommitParams(const Statement& statement, const AnyEvent& event,
+                                          std::string event_id,
+                                          std::initializer_list<SqlParam> params);
 
   SqlSession& session_;
   std::string_view source_;
