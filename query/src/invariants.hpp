@@ -45,7 +45,10 @@
 //    three listeners apply one post's comments concurrently and the documents must agree).
 //
 // 6. A batch leaves the read model exactly as its events applied one by one would, in any order
-//    and with duplicates. Enforced: Collapse (collapse.cpp) merges by the same rules as the
-//    ON CONFLICT clauses of projection.cpp; the inbox drops duplicates. Tested:
-//    integration/ordering_test.cpp, integration/query_document_test.cpp (one by one vs batch).
+//    and with duplicates, and applying an event again changes nothing: the rebuild writes no
+//    inbox rows and relies on this. Enforced: Collapse (collapse.cpp) merges by the same rules
+//    as the ON CONFLICT clauses of projection.cpp, which take a post's or comment's fields only
+//    from a newer version. Tested: integration/ordering_test.cpp (rebuilds of a stream with
+//    duplicates, a rebuild over a built model), integration/query_document_test.cpp (one by one
+//    vs batch).
 #pragma once

@@ -20,8 +20,9 @@ struct SequencedEvent {
   std::uint64_t sequence;
 };
 
-// Applies `events` (in stream order, event ids already deduplicated by the inbox) in `tx`,
-// leaving the same read model as applying each in turn. Throws SqlError for an id that is not a
+// Applies `events` (in stream order; the listeners' inbox has dropped redelivered ones, the
+// rebuild's batches may hold an event twice) in `tx`, leaving the same read model as applying
+// each in turn. Throws SqlError for an id that is not a
 // UUID (see HasValidIds). Its last statement goes with the commit (Tx::ExecAtCommit): its
 // errors are thrown by the commit, and `tx` must run nothing after it.
 void ApplyAll(Tx& tx, const std::vector<SequencedEvent>& events);

@@ -13,8 +13,9 @@ namespace blog::query {
 
 // Drops the read model and replays it from the first stored event, writing progress lines to
 // `progress` (at least every second, and "rebuild: done ..." at the end). Safe while the
-// service runs: the inbox and the versions make overlaps harmless. Returns the number of
-// events applied.
+// service runs: the versions make overlaps harmless (an event applied by the rebuild and by a
+// listener, or stored twice, changes the model once). Returns the number of events applied:
+// every decodable one read.
 std::uint64_t Rebuild(Database& db, NatsClient& nats, std::ostream& progress);
 
 }  // namespace blog::query

@@ -4,7 +4,6 @@
 #include <string_view>
 
 #include "common/errors.hpp"
-#include "common/inbox.hpp"
 
 #include "projection.hpp"
 
@@ -16,29 +15,25 @@ constexpr std::size_t kQueuedBatches = 2;
 // Tries of a batch that PostgreSQL aborted to resolve a deadlock or serialization conflict.
 constexpr int kAttempts = 5;
 
-// Applies the events of `batch` not yet in the inbox (the first occurrence of an event id
-// wins, as one-by-one handling would). Returns the number applied.
+// Applies every event of `batch`. No inbox row is written for them: the projection leaves the
+// same read model however often an event is applied (invariants.hpp, 6), so an event that a
+// live listener applies too, or that the stream holds twice, changes nothing the second time.
+// Returns the number applied.
 std::uint64_t ApplyBatch(Tx& tx, const EventBatch& batch) {
   // A crashed rebuild is simply run again, so its commits need not wait for the WAL flush.
   // No JIT: the batch statements' estimates pass its threshold, and compiling them costs more
   // than it saves.
   tx.ExecScript("SET LOCAL synchronous_commit = off; SET LOCAL jit = off");
-  std::vector<std::string_view> ids;
-  ids.reserve(batch.size());
-  for (const auto& e : batch) ids.push_back(e.event_id);
-  const std::vector<bool> fresh = RecordInInbox(tx, kRebuildConsumer, ids);
   std::vector<SequencedEvent> events;
   events.reserve(batch.size());
-  for (std::size_t i = 0; i < batch.size(); ++i) {
-    if (fresh[i]) events.push_back({&batch[i].event, batch[i].sequence});
-  }
+  for (const auto& e : batch) events.push_back({&e.event, e.sequence});
   ApplyAll(tx, events);
   return events.size();
 }
 
-// A batch and a live listener's transaction may lock the same inbox and read model rows in
-// opposite orders; PostgreSQL then aborts one of them. A batch is idempotent (the inbox and the
-// versions), so it is simply applied again.
+// A batch and a live listener's transaction may lock the same read model rows in opposite
+// orders; PostgreSQL then aborts one of them. A batch is idempotent (the versions), so it is
+// simply applied again.
 std::uint64_t ApplyWithRetries(Database& db, const EventBatch& batch) {
   for (int attempt = 1;; ++attempt) {
     try {

@@ -1,7 +1,7 @@
 // The writing half of the rebuild (rebuild.hpp): decoded batches of stored events applied to
 // the read model on a thread of its own, in the order they are pushed, while the next batch is
-// fetched and decoded. Each batch is one transaction: the inbox records its event ids (as
-// consumer kRebuildConsumer) and the projection applies the new ones (ApplyAll).
+// fetched and decoded. Each batch is one transaction in which the projection applies all of its
+// events (ApplyAll), without inbox rows: applying an event again changes nothing.
 #pragma once
 
 #include <condition_variable>
@@ -17,8 +17,6 @@
 #include "common/database.hpp"
 
 namespace blog::query {
-
-inline constexpr const char* kRebuildConsumer = "query-rebuild";
 
 struct StoredEvent {
   std::string event_id;

@@ -3,8 +3,8 @@
 //
 // Every listener records its events here in the transaction that applies them (listener.hpp),
 // so that a redelivered event is skipped. Code that applies events to the same tables by other
-// means, such as the query service's rebuild, records them here too, so that the two never
-// apply one event twice.
+// means records them here too, unless applying an event twice changes nothing (the query
+// service's rebuild: its projection keeps only newer versions).
 #pragma once
 
 #include <span>
