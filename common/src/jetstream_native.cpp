@@ -162,9 +162,9 @@ ConsumerState TakeConsumerState(jsConsumerInfo* info) {
   return s;
 }
 
-StoredMessage ToStoredMessage(natsMsg* msg) {
+StoredMessage ToStoredMessage(natsMsg* msg, MessageParts parts) {
   StoredMessage stored;
-  stored.subject = natsMsg_GetSubject(msg);
+  if (parts == MessageParts::kAll) stored.subject = natsMsg_GetSubject(msg);
   stored.data.assign(natsMsg_GetData(msg), static_cast<std::size_t>(natsMsg_GetDataLength(msg)));
   if (jsMsgMetaData* meta = nullptr; natsMsg_GetMetaData(&meta, msg) == NATS_OK) {
     stored.sequence = meta->Sequence.Stream;
@@ -175,6 +175,7 @@ StoredMessage ToStoredMessage(natsMsg* msg) {
     stored.sequence = natsMsg_GetSequence(msg);
     stored.timestamp_ns = natsMsg_GetTime(msg);
   }
+  if (parts == MessageParts::kDataOnly) return stored;
   const char** keys = nullptr;
   int key_count = 0;
   if (natsMsgHeader_Keys(msg, &keys, &key_count) == NATS_OK) {

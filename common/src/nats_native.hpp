@@ -59,6 +59,6 @@ natsSubscription* BindPullConsumer(NatsClient& nats, std::string_view stream,
 
 // A stored message as read from the stream: data, every header, stream sequence and store time
 // (from the ack metadata of a consumed message, or directly from a js_GetMsg one).
-StoredMessage ToStoredMessage(natsMsg* msg);
+StoredMessage ToStoredMessage(natsMsg* msg, MessageParts parts = MessageParts::kAll);
 
 }  // namespace blog

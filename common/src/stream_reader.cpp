@@ -69,7 +69,8 @@ StreamCursor::~StreamCursor() = default;
 StreamCursor::StreamCursor(StreamCursor&&) noexcept = default;
 StreamCursor& StreamCursor::operator=(StreamCursor&&) noexcept = default;
 
-std::vector<StoredMessage> StreamCursor::Next(int max, std::chrono::milliseconds wait) {
+std::vector<StoredMessage> StreamCursor::Next(int max, std::chrono::milliseconds wait,
+                                              MessageParts parts) {
   natsMsgList list{};
   jsErrCode jerr = static_cast<jsErrCode>(0);
   const natsStatus status =
@@ -80,7 +81,7 @@ std::vector<StoredMessage> StreamCursor::Next(int max, std::chrono::milliseconds
   out.reserve(static_cast<std::size_t>(list.Count));
   natsStatus acked = NATS_OK;
   for (int i = 0; i < list.Count; ++i) {
-    out.push_back(ToStoredMessage(list.Msgs[i]));
+    out.push_back(ToStoredMessage(list.Msgs[i], parts));
     if (impl_->acknowledge && acked == NATS_OK)
       acked = natsMsg_AckSync(list.Msgs[i], nullptr, &jerr);
   }
@@ -108,7 +109,8 @@ StreamPosition GetStreamPosition(NatsClient& nats, std::string_view stream) {
 
 std::uint64_t ReadStream(NatsClient& nats, std::string_view stream, std::string_view filter,
                          std::uint64_t from_sequence, int batch_size,
-                         const std::function<void(const std::vector<StoredMessage>&)>& on_batch) {
+                         const std::function<void(const std::vector<StoredMessage>&)>& on_batch,
+                         MessageParts parts) {
   const StreamPosition position = GetStreamPosition(nats, stream);
   if (position.messages == 0 || from_sequence > position.last_sequence) return 0;
   StreamCursor cursor(nats, stream, filter,
@@ -116,7 +118,7 @@ std::uint64_t ReadStream(NatsClient& nats, std::string_view stream, std::string_
   std::uint64_t read = 0;
   std::uint64_t last_seen = from_sequence == 0 ? 0 : from_sequence - 1;
   while (last_seen < position.last_sequence) {
-    std::vector<StoredMessage> batch = cursor.Next(batch_size, std::chrono::seconds(1));
+    std::vector<StoredMessage> batch = cursor.Next(batch_size, std::chrono::seconds(1), parts);
     // Nothing more matches the filter up to the end of the stream.
     if (batch.empty()) break;
     last_seen = batch.back().sequence;

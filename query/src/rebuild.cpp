@@ -82,7 +82,8 @@ std::uint64_t Rebuild(Database& db, NatsClient& nats, std::ostream& progress) {
                    report("progress");
                    last_report = Clock::now();
                  }
-               });
+               },
+               MessageParts::kDataOnly);  // Decode needs the data and the sequence alone
     applied = writer.Finish();
   }
   report("done");

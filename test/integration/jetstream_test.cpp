@@ -173,4 +173,21 @@ TEST_CASE("a reader reads from a position without acknowledging and leaves no co
           for (const auto& m : batch) bodies.push_back(m.data);
         }) == 2);
   CHECK(bodies == std::vector<std::string>{"post 4", "post 5"});
+  // Data only: the same messages and positions, without subject and headers.
+  std::vector<StoredMessage> lean;
+  CHECK(ReadStream(
+            f.nats, kEventStream, "blog.>", 4, 10,
+            [&](const auto& batch) { lean.insert(lean.end(), batch.begin(), batch.end()); },
+            MessageParts::kDataOnly) == 2);
+  REQUIRE(lean.size() == 2);
+  CHECK(lean[0].data == "post 4");
+  CHECK(lean[1].sequence == 5);
+  CHECK(lean[1].timestamp_ns > 0);
+  CHECK(lean[1].subject.empty());
+  CHECK(lean[1].headers.empty());
+  StreamCursor full(f.nats, kEventStream, "blog.>", from_three);
+  const auto all = full.Next(1, 2s);
+  REQUIRE(all.size() == 1);
+  CHECK(all[0].subject == "blog.post.created");
+  CHECK(all[0].headers.at(std::string(kMsgIdHeader)) == "post 3");
 }

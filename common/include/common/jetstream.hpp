@@ -123,6 +123,10 @@ struct StoredMessage {
   std::int64_t timestamp_ns = 0;               // when the stream stored it
 };
 
+// What a reader copies of each message: everything, or (kDataOnly) its sequence, timestamp and
+// data without subject and headers, for a reader of a million events that needs no more.
+enum class MessageParts { kAll, kDataOnly };
+
 // The message stored at `sequence`; nullopt when there is none (never stored, or removed).
 std::optional<StoredMessage> GetMessage(NatsClient& nats, std::string_view stream,
                                         std::uint64_t sequence);

@@ -38,8 +38,9 @@ class StreamCursor {
   StreamCursor(const StreamCursor&) = delete;
   StreamCursor& operator=(const StreamCursor&) = delete;
 
-  // Up to `max` next messages; empty when none arrived within `wait`.
-  std::vector<StoredMessage> Next(int max, std::chrono::milliseconds wait);
+  // Up to `max` next messages, with `parts` of each; empty when none arrived within `wait`.
+  std::vector<StoredMessage> Next(int max, std::chrono::milliseconds wait,
+                                  MessageParts parts = MessageParts::kAll);
 
  private:
   struct Impl;
@@ -62,9 +63,10 @@ StreamPosition GetStreamPosition(NatsClient& nats, std::string_view stream);
 
 // Calls `on_batch` with consecutive batches of the messages of `stream` matching `filter`
 // (e.g. "blog.>"), from `from_sequence` up to the stream's last sequence at the time of the call.
-// Returns the number of messages read.
+// Returns the number of messages read. `parts`: what each message holds.
 std::uint64_t ReadStream(NatsClient& nats, std::string_view stream, std::string_view filter,
                          std::uint64_t from_sequence, int batch_size,
-                         const std::function<void(const std::vector<StoredMessage>&)>& on_batch);
+                         const std::function<void(const std::vector<StoredMessage>&)>& on_batch,
+                         MessageParts parts = MessageParts::kAll);
 
 }  // namespace blog
