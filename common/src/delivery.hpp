@@ -6,10 +6,12 @@
 // every message is acked. Usually every event is new: the inbox statement then only inserts
 // and rides with the handler's first statement (RecordNewInInbox); when an id was there
 // before, that transaction fails and the batch runs again with the statement that tells the
-// new from the old, which stays in use until a batch turns out all new again. When a handler throws, the transaction rolls back and the batch is
-// applied again one event per transaction, so a failing event is retried or dead-lettered on
-// its own exactly as if it had come alone, and the events around it are applied. (Its handler
-// runs twice for that delivery: once in the batch, once alone.)
+// new from the old, which stays in use until a batch turns out all new again. When a handler
+// throws, the transaction rolls back and the batch is applied again one event per
+// transaction, so a failing event is retried or dead-lettered on its own exactly as if it had
+// come alone, and the events around it are applied. (Its handler runs twice for that
+// delivery: once in the batch, once alone; a redelivered event's handler may run once in a
+// transaction that then rolls back.)
 #pragma once
 
 #include <cstdint>

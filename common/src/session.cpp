@@ -121,7 +121,8 @@ void SqlSession::ExecWithNext(const Statement& statement, std::span<const SqlPar
 void SqlSession::Commit() {
   // A handler that caught a statement's error and went on hears of it again.
   if (failure_) std::rethrow_exception(failure_);
-  if (!open_ && later_.empty() && ahead_.empty()) return;  // nothing ran: there is no transaction to commit
+  // Nothing ran: there is no transaction to commit.
+  if (!open_ && later_.empty() && ahead_.empty()) return;
   std::string sql = std::move(later_);
   later_.clear();
   sql += "COMMIT";

@@ -364,8 +364,8 @@ TEST_CASE("a statement run with the next one travels in its round trip, or in CO
     CHECK_THAT(last(), !Contains("test_set_next"));
     // Sent in front of the next statement, which sees its change.
     CHECK(tx.Exec(read, 1)[0].Get<int>("v") == 7);
-    CHECK_THAT(last(),
-               Contains("BEGIN; EXECUTE \"test_set_next\"('1', '7'); EXECUTE \"test_read_next\"('1')"));
+    CHECK_THAT(last(), Contains("BEGIN; EXECUTE \"test_set_next\"('1', '7'); "
+                                "EXECUTE \"test_read_next\"('1')"));
     // Once the block is open, too.
     tx.ExecWithNext(set, 2, 8);
     CHECK(tx.Exec(read, 2)[0].Get<int>("v") == 8);
