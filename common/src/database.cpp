@@ -135,8 +135,7 @@ Statement Database::WithEvent(std::string name, std::string_view change, int par
 Rows Database::ExecWithEventParams(const Statement& statement, const AnyEvent& event,
                                    std::initializer_list<SqlParam> params) {
   const OutboxRow row = MakeOutboxRow(event, source_, {});
-  std::vector<SqlParam> all(params);
-  all.insert(all.end(), {row.event_id, row.subject, row.payload, row.traceparent});
+  const std::vector<SqlParam> all = WithOutboxRow(params, row);
   if (HeldTransaction* held = HeldTransaction::Of(*this)) {
     Rows rows = held->Session().Exec(statement, all);
     held->Ran(rows, true);

@@ -101,21 +101,21 @@ std::string SqlSession::Invocation(const Statement& statement,
 }
 
 void SqlSession::ExecLater(const Statement& statement, std::span<const SqlParam> params) {
-  if (block_ == Block::kLibrary) {
-    Exec(statement, params);
-    return;
-  }
-  later_ += Invocation(statement, params);
-  later_ += "; ";
+  Defer(later_, statement, params);
 }
 
 void SqlSession::ExecWithNext(const Statement& statement, std::span<const SqlParam> params) {
+  Defer(ahead_, statement, params);
+}
+
+void SqlSession::Defer(std::string& queue, const Statement& statement,
+                       std::span<const SqlParam> params) {
   if (block_ == Block::kLibrary) {
     Exec(statement, params);
     return;
   }
-  ahead_ += Invocation(statement, params);
-  ahead_ += "; ";
+  queue += Invocation(statement, params);
+  queue += "; ";
 }
 
 void SqlSession::Commit() {

@@ -63,6 +63,8 @@ class SqlSession {
  private:
   // "EXECUTE name('arg', ...)": `statement` with `params` as literals; prepares it if needed.
   std::string Invocation(const Statement& statement, std::span<const SqlParam> params);
+  // Appends `statement` to `queue` (later_ or ahead_) with kOwn; runs it at once with kLibrary.
+  void Defer(std::string& queue, const Statement& statement, std::span<const SqlParam> params);
   // Rethrows the current exception as RethrowAsProjectError does, and remembers it for Commit.
   [[noreturn]] void Fail();
   // Runs `sql` as text, after BEGIN when the block is not open yet and after the statements

@@ -2,8 +2,10 @@
 // Tx::Publish, the inbox (inbox.cpp) and idempotency.cpp.
 #pragma once
 
+#include <initializer_list>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/events.hpp"
 #include "common/statement.hpp"
@@ -19,6 +21,9 @@ struct OutboxRow {
   std::string traceparent;
 };
 OutboxRow MakeOutboxRow(const AnyEvent& event, std::string_view source, std::string event_id);
+// `params` followed by `row`'s four fields, for a statement that writes the outbox row from its
+// last four parameters (Database::WithEvent, kOutboxInsert). Borrows `row`. Defined in tx.cpp.
+std::vector<SqlParam> WithOutboxRow(std::initializer_list<SqlParam> params, const OutboxRow& row);
 
 }  // namespace blog
 

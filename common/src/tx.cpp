@@ -21,6 +21,12 @@ OutboxRow MakeOutboxRow(const AnyEvent& event, std::string_view source, std::str
           .traceparent = trace.ToHeader()};
 }
 
+std::vector<SqlParam> WithOutboxRow(std::initializer_list<SqlParam> params, const OutboxRow& row) {
+  std::vector<SqlParam> all(params);
+  all.insert(all.end(), {row.event_id, row.subject, row.payload, row.traceparent});
+  return all;
+}
+
 Rows Tx::ExecParams(const Statement& statement, std::initializer_list<SqlParam> params) {
   return session_.Exec(statement, std::span<const SqlParam>(params.begin(), params.size()));
 }
@@ -37,9 +43,7 @@ std::string Tx::ExecWithEventAtCommitParams(const Statement& statement, const An
                                             std::string event_id,
                                             std::initializer_list<SqlParam> params) {
   OutboxRow row = MakeOutboxRow(event, source_, std::move(event_id));
-  std::vector<SqlParam> all(params);
-  all.insert(all.end(), {row.event_id, row.subject, row.payload, row.traceparent});
-  session_.ExecLater(statement, all);
+  session_.ExecLater(statement, WithOutboxRow(params, row));
   published_ = true;
   return row.event_id;
 }
@@ -47,11 +51,8 @@ std::string Tx::ExecWithEventAtCommitParams(const Statement& statement, const An
 Rows Tx::ExecScript(std::string_view sql) { return session_.ExecScript(sql); }
 
 std::string Tx::Publish(const AnyEvent& event, std::string event_id) {
-  OutboxRow row = MakeOutboxRow(event, source_, std::move(event_id));
-  const SqlParam params[] = {row.event_id, row.subject, row.payload, row.traceparent};
-  session_.ExecLater(statement::kOutboxInsert, params);
-  published_ = true;
-  return row.event_id;
+  // The outbox row alone: the event's four parameters are all kOutboxInsert has.
+  return ExecWithEventAtCommitParams(statement::kOutboxInsert, event, std::move(event_id), {});
 }
 
 }  // namespace blog
